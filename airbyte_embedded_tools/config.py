@@ -1,0 +1,24 @@
+"""Settings: defaults, the environment variables the client reads, and the connectors' API hosts."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.airbyte.ai"
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+TOKEN_LIFETIME_ASSUMED = 900.0
+"""Seconds a token lives when the service does not say (api-reference.md §1)."""
+TOKEN_REFRESH_MARGIN = 60.0
+"""Tokens are refreshed this many seconds before they expire."""
+
+ENV_CLIENT_ID = "AIRBYTE_CLIENT_ID"
+ENV_CLIENT_SECRET = "AIRBYTE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
+ENV_WORKSPACE_ID = "AIRBYTE_WORKSPACE_ID"
+ENV_WORKSPACE_NAME = "AIRBYTE_WORKSPACE_NAME"
+ENV_ORGANIZATION_ID = "AIRBYTE_ORGANIZATION_ID"
+ENV_ACCESS_TOKEN = "AIRBYTE_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+ENV_API_URL = "AIRBYTE_API_URL"
+
+CONNECTOR_API_BASES: dict[str, str] = {"stripe": "https://api.stripe.com"}
+"""API connectors the proxy supports, and the upstream base URL each one reaches."""

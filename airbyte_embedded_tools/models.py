@@ -1,0 +1,143 @@
+"""Typed results of the client: proxied responses, file entries, file contents, tokens."""
+
+from __future__ import annotations
+
+import json as jsonlib
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from .errors import UpstreamError
+
+__all__ = ["AccessToken", "FileContent", "FileEntry", "ProxyResponse"]
+
+
+class ProxyResponse:
+    """The upstream's answer to a proxied request, shaped like ``httpx.Response``.
+
+    Whatever envelope Airbyte's proxy wraps it in, this holds the upstream's own status,
+    headers and body.
+    """
+
+    __slots__ = ("content", "headers", "method", "request_id", "status_code", "url")
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        headers: httpx.Headers | dict[str, str] | None = None,
+        content: bytes = b"",
+        url: str = "",
+        method: str = "GET",
+        request_id: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = httpx.Headers(headers or {})
+        self.content = content
+        self.url = url
+        self.method = method
+        self.request_id = request_id
+
+    @property
+    def text(self) -> str:
+        """The body decoded with the charset the upstream declared (UTF-8 by default)."""
+        charset = httpx.Response(200, headers=self.headers).charset_encoding or "utf-8"
+        return self.content.decode(charset, errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``json.JSONDecodeError`` when it is not JSON)."""
+        return jsonlib.loads(self.content)
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def raise_for_status(self) -> ProxyResponse:
+        """Raise ``UpstreamError`` when the upstream answered 4xx/5xx; return self otherwise."""
+        if self.is_success or self.status_code < 400:
+            return self
+        body: Any
+        try:
+            body = self.json()
+        except ValueError:
+            body = self.text[:2000]
+        detail = _upstream_error_detail(body)
+        raise UpstreamError(
+            f"Upstream {self.method} {self.url} answered {self.status_code}{detail}",
+            upstream_status=self.status_code,
+            upstream_body=body,
+            request_id=self.request_id,
+        )
+
+    def __repr__(self) -> str:
+        return f"<ProxyResponse [{self.status_code}] {self.method} {self.url}>"
+
+
+def _upstream_error_detail(body: Any) -> str:
+    """A short reason from a Stripe-style ``{"error": {"message": ...}}`` body, if any."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            code = f" [{err['code']}]" if err.get("code") else ""
+            return f": {err['message']}{code}"
+        if isinstance(err, str):
+            return f": {err}"
+    return ""
+
+
+class FileEntry(BaseModel):
+    """One file of a file source, as listed by the file proxy."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    path: str
+    size: int | None = None
+    last_modified: datetime | None = None
+    content_type: str | None = None
+    etag: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The last path segment."""
+        return self.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class FileContent(BaseModel):
+    """Bytes read from a file: ``content`` covers ``start``..``end`` (inclusive) of ``total_size``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    content: bytes = Field(repr=False)
+    start: int
+    end: int
+    total_size: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: datetime | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        """True when the content is the whole file."""
+        return self.start == 0 and self.total_size is not None and self.end + 1 >= self.total_size
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+class AccessToken(BaseModel):
+    """A bearer token and when it expires (monotonic clock); the value never shows in a repr."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: SecretStr
+    expires_at: float
+    kind: str = "application"
+
+    def expires_in(self) -> float:
+        """Seconds left before expiry (negative once expired)."""
+        return self.expires_at - time.monotonic()
