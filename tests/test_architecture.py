@@ -1,0 +1,129 @@
+"""The import direction of design.md, checked on the source: each layer imports only from below."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "airbyte_embedded_tools"
+
+# Layer of each top-level module or subpackage; a module may import its own layer or lower ones.
+LAYERS: dict[str, int] = {
+    "config": 0,
+    "errors": 0,
+    "models": 1,
+    "_redact": 1,
+    "sources": 1,
+    "wire": 2,
+    "retry": 2,
+    "auth": 3,
+    "client": 4,
+    "sync_client": 5,
+    "documents": 6,
+    "tools": 7,
+    "integrations": 8,
+    "langchain": 9,
+    "llama_index": 9,
+    "mcp": 9,
+    "__init__": 9,
+    "demo": 10,
+    "cli": 10,
+}
+FRAMEWORKS = ("langchain", "langchain_core", "llama_index", "mcp", "langgraph")
+CORE_ALLOWED_THIRD_PARTY = ("httpx", "pydantic", "typing_extensions")
+OPTIONAL_EXTRAS = ("pypdf", "tqdm")
+"""Extras the core may import lazily, inside the function that needs them."""
+
+
+def _module_key(path: Path) -> str:
+    rel = path.relative_to(PACKAGE)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _package_imports(path: Path) -> tuple[set[str], set[str]]:
+    """(our top-level modules imported, third-party top-level packages imported) by one file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    depth = len(path.relative_to(PACKAGE).parts) - 1
+    ours: set[str] = set()
+    third: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                up = node.level - 1
+                if up > depth:
+                    continue
+                rel = path.relative_to(PACKAGE).parts[: depth - up]
+                parts = [*rel, *(node.module.split(".") if node.module else [])]
+                if parts:
+                    ours.add(parts[0].removesuffix(".py"))
+                else:
+                    ours.update(alias.name for alias in node.names)
+            elif node.module:
+                top = node.module.split(".")[0]
+                if top == "airbyte_embedded_tools":
+                    sub = node.module.split(".")[1:]
+                    ours.update([sub[0]] if sub else [alias.name for alias in node.names])
+                else:
+                    third.add(top)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "airbyte_embedded_tools" and len(parts) > 1:
+                    ours.add(parts[1])
+                elif parts[0] != "airbyte_embedded_tools":
+                    third.add(parts[0])
+    return ours, third
+
+
+def _top_level_third_party(path: Path) -> set[str]:
+    """Third-party packages imported at module level (not inside a function)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names - {"airbyte_embedded_tools", "__future__"}
+
+
+def _sources() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_follow_the_layers(path: Path) -> None:
+    key = _module_key(path)
+    ours, third = _package_imports(path)
+    ours.discard(key)
+    if key == "sandbox":
+        assert not ours, f"the sandbox must not import the client side: {sorted(ours)}"
+        return
+    assert "sandbox" not in ours or key in {"demo", "cli"}, "only the demo and CLI start a sandbox"
+    ours.discard("sandbox")
+    layer = LAYERS.get(key)
+    assert layer is not None, f"{key} has no layer in design.md's diagram; add it to LAYERS"
+    above = {m for m in ours if LAYERS.get(m, 99) > layer}
+    assert not above, f"{path.name} ({key}) imports from a higher layer: {sorted(above)}"
+    if layer <= LAYERS["tools"]:
+        stdlib = set(sys.stdlib_module_names)
+        allowed = {*stdlib, *CORE_ALLOWED_THIRD_PARTY}
+        foreign = {t for t in third if t not in allowed | set(OPTIONAL_EXTRAS)}
+        assert not foreign, f"the core imports only httpx and pydantic, {key} imports {foreign}"
+        eager = _top_level_third_party(path) - allowed
+        assert not eager, f"{key} imports the optional {sorted(eager)} at import time"
+
+
+def test_importing_the_package_imports_no_framework() -> None:
+    code = (
+        "import sys, airbyte_embedded_tools; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FRAMEWORKS!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]", f"import airbyte_embedded_tools pulled in frameworks: {out}"
