@@ -1,0 +1,106 @@
+"""Exit codes of ``airbyte-embedded`` and the one-line error message for each failure.
+
+Scripts branch on the code: usage, authentication, not found, upstream and connection failures
+each have their own, so a caller can tell "fix your command" from "retry later".
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from airbyte_embedded_tools.errors import (
+    AirbyteEmbeddedError,
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RangeNotSatisfiableError,
+    UpstreamError,
+)
+
+__all__ = ["CommandError", "ExitCode", "describe_error"]
+
+
+class ExitCode(IntEnum):
+    """The process exit status; documented in ``airbyte-embedded --help``."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    AUTHENTICATION = 3
+    NOT_FOUND = 4
+    UPSTREAM = 5
+    PERMISSION = 6
+    CONNECTION = 7
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  success
+  1  other error (Airbyte API 429/5xx after retries, unexpected failure)
+  2  usage error (bad arguments, missing configuration, request refused as invalid)
+  3  authentication failed (client id/secret or token)
+  4  not found (unknown source, no file at that path)
+  5  upstream error (the API behind the proxy answered 4xx/5xx)
+  6  permission denied (other workspace's source, host not allowed, write not allowed)
+  7  connection failed or timed out"""
+
+
+class CommandError(Exception):
+    """A failure detected by the CLI itself (not the client), with the exit code it maps to."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_HINTS: dict[type[BaseException], str] = {
+    AuthenticationError: "check AIRBYTE_CLIENT_ID / AIRBYTE_CLIENT_SECRET or AIRBYTE_ACCESS_TOKEN",
+    APITimeoutError: "the service did not answer in time",
+}
+
+
+def _code_for(exc: BaseException) -> ExitCode:
+    """The exit code of an exception, most specific class first."""
+    if isinstance(exc, CommandError):
+        return exc.code
+    table: tuple[tuple[type[BaseException], ExitCode], ...] = (
+        (ConfigurationError, ExitCode.USAGE),
+        (InvalidRequestError, ExitCode.USAGE),
+        (RangeNotSatisfiableError, ExitCode.USAGE),
+        (AuthenticationError, ExitCode.AUTHENTICATION),
+        (NotFoundError, ExitCode.NOT_FOUND),
+        (UpstreamError, ExitCode.UPSTREAM),
+        (PermissionDeniedError, ExitCode.PERMISSION),
+        (APIConnectionError, ExitCode.CONNECTION),
+        (KeyboardInterrupt, ExitCode.INTERRUPTED),
+    )
+    for cls, code in table:
+        if isinstance(exc, cls):
+            return code
+    return ExitCode.ERROR
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def describe_error(exc: BaseException) -> tuple[ExitCode, str]:
+    """The exit code and the one ``error: ...`` line printed for ``exc`` (no secret, no newline)."""
+    code = _code_for(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return code, "error: interrupted"
+    if isinstance(exc, (AirbyteEmbeddedError, CommandError)):
+        message = str(exc) or type(exc).__name__
+    elif isinstance(exc, ImportError):
+        message = str(exc)
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+    hint = next((h for cls, h in _HINTS.items() if isinstance(exc, cls)), None)
+    if hint and hint not in message:
+        message = f"{message} ({hint})"
+    return code, f"error: {_one_line(message)}"

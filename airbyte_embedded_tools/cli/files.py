@@ -1,0 +1,72 @@
+"""``airbyte-embedded ls`` and ``cat``: list a file source, print a file, or download it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from airbyte_embedded_tools.models import FileEntry
+
+from .download import download
+from .exit_codes import ExitCode
+from .output import Output, format_size, format_table, format_time
+from .settings import make_client
+
+__all__ = ["run_cat", "run_ls"]
+
+
+def _entry_json(entry: FileEntry) -> dict[str, object]:
+    return entry.model_dump(mode="json")
+
+
+async def run_ls(args: argparse.Namespace, out: Output) -> int:
+    """Print the files under the prefix: a table, or a JSON array of entries."""
+    async with make_client(args) as client:
+        entries = await client.list_files(args.source_id, args.prefix, recursive=args.recursive)
+    if out.as_json:
+        out.json([_entry_json(e) for e in entries])
+        return ExitCode.OK
+    if not entries:
+        out.note(f"no files under {args.prefix or '/'!r}")
+        return ExitCode.OK
+    rows = [
+        [format_size(e.size), format_time(e.last_modified), e.content_type or "-", e.path]
+        for e in entries
+    ]
+    out.text(format_table(["SIZE", "MODIFIED", "TYPE", "PATH"], rows, right=[0]))
+    total = sum(e.size or 0 for e in entries)
+    out.note(f"{len(entries)} file(s), {format_size(total)}")
+    return ExitCode.OK
+
+
+async def run_cat(args: argparse.Namespace, out: Output) -> int:
+    """Stream the file (or the byte range) to stdout, or download it to ``-o FILE``."""
+    start, end = args.byte_range or (0, None)
+    async with make_client(args) as client:
+        if args.output:
+            result = await download(
+                client,
+                args.source_id,
+                args.path,
+                Path(args.output),
+                byte_range=args.byte_range,
+                resume=args.resume and args.byte_range is None,
+                progress=args.progress,
+            )
+            if out.as_json:
+                out.json(result.as_dict())
+            else:
+                out.note(result.summary())
+            return ExitCode.OK
+        sink = sys.stdout.buffer
+        remaining = None if end is None else end - start + 1
+        async for chunk in client.stream_file(args.source_id, args.path, start=start):
+            if remaining is not None:
+                chunk = chunk[:remaining]
+                remaining -= len(chunk)
+            sink.write(chunk)
+            if remaining == 0:
+                break
+        sink.flush()
+    return ExitCode.OK

@@ -1,0 +1,106 @@
+"""``airbyte-embedded request``: one call to an API through the proxy; read-only by default."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from airbyte_embedded_tools.config import CONNECTOR_API_BASES
+from airbyte_embedded_tools.models import ProxyResponse
+
+from .exit_codes import CommandError, ExitCode
+from .output import Output
+from .settings import make_client
+
+__all__ = ["load_body", "resolve_url", "run_request"]
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+_METHOD = re.compile(r"^[A-Z]+$")
+
+
+def resolve_url(url: str, connector: str) -> str:
+    """A full connector URL as given, or a path joined to the connector's API base URL."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        return url
+    base = CONNECTOR_API_BASES.get(connector)
+    if base is None:
+        known = ", ".join(sorted(CONNECTOR_API_BASES))
+        raise CommandError(f"unknown connector {connector!r} (known: {known})")
+    return f"{base.rstrip('/')}/{url.lstrip('/')}"
+
+
+def load_body(raw: str | None) -> Any:
+    """The JSON body of ``--json``: inline, ``@FILE`` or ``@-`` (stdin)."""
+    if raw is None:
+        return None
+    if raw.startswith("@"):
+        source = raw[1:]
+        try:
+            raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot read the body from {source}: {exc.strerror}") from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"--json is not valid JSON: {exc.msg} at position {exc.pos}") from None
+
+
+def _body(response: ProxyResponse) -> Any:
+    """The body parsed as JSON when it is JSON, else as text."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _print(response: ProxyResponse, out: Output) -> None:
+    body = _body(response)
+    if out.as_json:
+        out.json(
+            {
+                "status_code": response.status_code,
+                "method": response.method,
+                "url": response.url,
+                "request_id": response.request_id,
+                "headers": dict(response.headers.items()),
+                "body": body,
+            }
+        )
+        return
+    out.note(f"{response.status_code} {response.method} {response.url}")
+    if body is None:
+        return
+    out.text(body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False))
+
+
+async def run_request(args: argparse.Namespace, out: Output) -> int:
+    """Send the request, print the upstream's answer; exit 5 when the upstream answered 4xx/5xx."""
+    method: str = args.method
+    if not _METHOD.match(method):
+        raise CommandError(f"invalid HTTP method {method!r}")
+    if method not in READ_METHODS and not args.allow_write:
+        raise CommandError(
+            f"{method} can change the customer's data; pass --allow-write to send it",
+            ExitCode.PERMISSION,
+        )
+    url = resolve_url(args.url, args.connector)
+    body = load_body(args.body)
+    async with make_client(args) as client:
+        response = await client.proxy_request(
+            args.source_id,
+            method,
+            url,
+            params=list(args.params) or None,
+            headers=dict(args.headers) or None,
+            json=body,
+            retry_non_idempotent=False,
+        )
+    _print(response, out)
+    response.raise_for_status()
+    return ExitCode.OK
