@@ -21,11 +21,13 @@ from .errors import ParseError, UnsupportedFormatError
 __all__ = [
     "FORMATS",
     "PDF_EXTRA_HINT",
+    "SNIFF_BYTES",
     "TextPart",
     "decode_text",
     "detect_format",
     "extract_text",
     "render_json",
+    "sniff_format",
 ]
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,8 @@ PDF_EXTRA_HINT = "pip install 'airbyte-embedded-tools[pdf]'"
 CSV_BLOCK_CHARS = 2000
 """CSV text is cut into blocks of about this many characters, each starting with the header."""
 
-_SNIFF_BYTES = 8192
+SNIFF_BYTES = 8192
+"""How many leading bytes ``sniff_format`` looks at."""
 
 _EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -144,7 +147,7 @@ def decode_text(content: bytes) -> str:
 
 def _bom_less_utf16(content: bytes) -> str | None:
     """'utf-16-le'/'utf-16-be' when the bytes look like BOM-less UTF-16 (every other byte NUL)."""
-    sample = content[:_SNIFF_BYTES]
+    sample = content[:SNIFF_BYTES]
     if len(sample) < 4 or len(sample) % 2:
         return None
     odd_nuls = sample[1::2].count(0)
@@ -157,9 +160,16 @@ def _bom_less_utf16(content: bytes) -> str | None:
     return None
 
 
+def sniff_format(head: bytes) -> str | None:
+    """The format of a file of unknown type from its first bytes: "pdf", "text" or None (binary)."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    return "text" if _looks_like_text(head) else None
+
+
 def _looks_like_text(content: bytes) -> bool:
     """True when a file of unknown format reads as text (no NUL bytes, valid UTF-8 or a BOM)."""
-    sample = content[:_SNIFF_BYTES]
+    sample = content[:SNIFF_BYTES]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
         return True
     if b"\x00" in sample:
@@ -167,7 +177,7 @@ def _looks_like_text(content: bytes) -> bool:
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and len(sample) == _SNIFF_BYTES:
+        if exc.reason == "unexpected end of data" and len(sample) == SNIFF_BYTES:
             return True
         # A legacy 8-bit encoding: text has almost no control characters.
         controls = sum(1 for byte in sample if byte < 0x20 and byte not in b"\t\n\r\f\x1b")
@@ -181,16 +191,11 @@ def extract_text(content: bytes, *, path: str, content_type: str | None = None) 
     Raises ``UnsupportedFormatError`` for an unknown binary, ``ParseError`` for malformed content,
     ``ImportError`` (naming the ``pdf`` extra) for a PDF when ``pypdf`` is missing.
     """
-    fmt = detect_format(path, content_type)
+    fmt = detect_format(path, content_type) or sniff_format(content)
     if fmt is None:
-        if content.startswith(b"%PDF-"):
-            fmt = "pdf"
-        elif _looks_like_text(content):
-            fmt = "text"
-        else:
-            raise UnsupportedFormatError(
-                f"{path}: unsupported binary format ({content_type or 'no content type'})"
-            )
+        raise UnsupportedFormatError(
+            f"{path}: unsupported binary format ({content_type or 'no content type'})"
+        )
     if fmt == "pdf":
         return _pdf_parts(content, path)
     text = _normalise_newlines(decode_text(content))
@@ -241,7 +246,7 @@ def _csv_text(text: str, path: str) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     try:
-        return csv.Sniffer().sniff(text[:_SNIFF_BYTES], delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
 
