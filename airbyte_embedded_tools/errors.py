@@ -16,6 +16,7 @@ __all__ = [
     "AirbyteEmbeddedError",
     "AuthenticationError",
     "ConfigurationError",
+    "FileChangedError",
     "IncompleteReadError",
     "InvalidRequestError",
     "NotFoundError",
@@ -61,6 +62,10 @@ class APITimeoutError(APIConnectionError):
 
 class IncompleteReadError(APIConnectionError):
     """A file read ended with fewer bytes than the service announced."""
+
+
+class FileChangedError(AirbyteEmbeddedError):
+    """A file's ETag or size changed between two ranged reads of one streamed read."""
 
 
 class APIStatusError(AirbyteEmbeddedError):

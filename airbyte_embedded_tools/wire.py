@@ -1,0 +1,505 @@
+"""Airbyte Embedded's wire format: the one module holding our assumptions about it.
+
+Paths, token request and response bodies, the proxy request body, the proxy's response shapes,
+how a proxy error is told from an upstream error, the file list, and byte ranges. The proxy is
+*alpha* (api-reference.md): each assumption is marked ``ASSUMPTION`` with its section, so a
+change on Airbyte's side is a one-line fix here.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json as jsonlib
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import SecretStr
+
+from . import config
+from ._redact import redact
+from .errors import (
+    AirbyteEmbeddedError,
+    APIStatusError,
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RangeNotSatisfiableError,
+    RateLimitError,
+    ServerError,
+)
+from .models import AccessToken, FileContent, FileEntry, ProxyResponse
+from .retry import parse_retry_after
+
+__all__ = [
+    "SCOPED_TOKEN_PATH",
+    "TOKEN_PATH",
+    "api_error",
+    "application_token_body",
+    "build_proxy_body",
+    "file_content",
+    "files_get_path",
+    "files_list_path",
+    "is_proxy_error",
+    "parse_content_range",
+    "parse_file_list",
+    "parse_proxy_response",
+    "parse_token_response",
+    "parse_unsatisfied_range",
+    "proxy_path",
+    "range_header",
+    "request_id",
+    "scoped_token_body",
+]
+
+# --- paths (api-reference.md §1, §2, §3) -------------------------------------------------------
+
+TOKEN_PATH = "/api/v1/account/applications/token"  # noqa: S105 - a URL path
+SCOPED_TOKEN_PATH = "/api/v1/embedded/scoped-token"  # noqa: S105 - a URL path
+
+
+def _segment(value: str, what: str) -> str:
+    """One URL path segment, percent-encoded; refuses empty, "." and ".." (httpx folds them)."""
+    if not value or value in {".", ".."} or any(c in value for c in "\r\n\x00"):
+        raise InvalidRequestError(
+            f"Refused before sending: invalid {what} {value!r}", status_code=400
+        )
+    return quote(value, safe="")
+
+
+def _key_path(value: str, what: str) -> str:
+    """A file path or prefix as URL path segments: "/" kept, each segment encoded.
+
+    S3 keys may contain any character; "." and ".." segments are refused because httpx
+    normalises them away, which would send the request to another endpoint.
+    """
+    if any(c in value for c in "\r\n\x00"):
+        raise InvalidRequestError(
+            f"Refused before sending: control character in {what}", status_code=400
+        )
+    if any(part in {".", ".."} for part in value.split("/")):
+        raise InvalidRequestError(
+            f"Refused before sending: {what} {value!r} has a '.' or '..' segment", status_code=400
+        )
+    return quote(value, safe="/")
+
+
+def proxy_path(source_id: str) -> str:
+    """POST target of an API proxy request (api-reference.md §2)."""
+    return f"/api/v1/sonar/apis/{_segment(source_id, 'source id')}/request"
+
+
+def files_list_path(source_id: str, prefix: str) -> str:
+    """GET target listing the files under ``prefix`` (api-reference.md §3)."""
+    prefix = _key_path(prefix.lstrip("/"), "prefix")
+    return f"/api/v1/sonar/files/{_segment(source_id, 'source id')}/list/{prefix}"
+
+
+def files_get_path(source_id: str, path: str) -> str:
+    """GET target reading one file (api-reference.md §3)."""
+    if not path.strip("/"):
+        raise InvalidRequestError("Refused before sending: empty file path", status_code=400)
+    key = _key_path(path.lstrip("/"), "path")
+    return f"/api/v1/sonar/files/{_segment(source_id, 'source id')}/get/{key}"
+
+
+# --- tokens (api-reference.md §1) --------------------------------------------------------------
+
+
+def application_token_body(client_id: str, client_secret: str) -> dict[str, str]:
+    """JSON body of the application-token request."""
+    return {"client_id": client_id, "client_secret": client_secret}
+
+
+def scoped_token_body(*, workspace_id: str | None, workspace_name: str | None) -> dict[str, str]:
+    """JSON body of the scoped-token request.
+
+    ASSUMPTION (api-reference.md §1): the documented field is ``workspace_name``; some published
+    schemas name the id field ``workspaceId``. We send whichever the caller configured.
+    """
+    if workspace_name is not None:
+        return {"workspace_name": workspace_name}
+    if workspace_id is not None:
+        return {"workspaceId": workspace_id}
+    raise ValueError("a scoped token needs a workspace id or name")
+
+
+def parse_token_response(response: httpx.Response, *, kind: str) -> tuple[AccessToken, float]:
+    """The token in a successful token response, and its lifetime in seconds.
+
+    The application token comes as ``access_token`` with ``expires_in``; the scoped token as
+    ``token`` with no expiry. ASSUMPTION (api-reference.md §1): a token without ``expires_in``
+    lives until its JWT ``exp`` claim if it has one, else ``config.TOKEN_LIFETIME_ASSUMED``.
+    """
+    payload = _json_object(response)
+    value = None
+    if payload is not None:
+        value = payload.get("access_token") or payload.get("token")
+    if not isinstance(value, str) or not value:
+        raise AuthenticationError(
+            f"The {kind} token endpoint answered {response.status_code} without a token",
+            status_code=response.status_code,
+            request_id=request_id(response),
+        )
+    lifetime = _number((payload or {}).get("expires_in"))
+    if lifetime is None:
+        lifetime = _jwt_lifetime(value)
+    if lifetime is None or lifetime <= 0:
+        lifetime = config.TOKEN_LIFETIME_ASSUMED
+    token = AccessToken(value=SecretStr(value), expires_at=time.monotonic() + lifetime, kind=kind)
+    return token, lifetime
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _jwt_lifetime(token: str) -> float | None:
+    """Seconds until a JWT's ``exp`` claim (the signature is not checked: we only schedule)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = jsonlib.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    exp = _number(claims.get("exp")) if isinstance(claims, dict) else None
+    return None if exp is None else exp - time.time()
+
+
+# --- API proxy (api-reference.md §2) -----------------------------------------------------------
+
+
+def build_proxy_body(
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None,
+    json: Any,
+    data: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The proxy request body ``{"method", "url", "headers", "body"}``.
+
+    ``url`` already carries the query string. ASSUMPTION (api-reference.md §2): ``json=`` and
+    ``data=`` both travel as the ``body`` object; the proxy form-encodes it for Stripe.
+    """
+    body: dict[str, Any] = {"method": method, "url": url}
+    if headers:
+        body["headers"] = dict(headers)
+    if json is not None:
+        body["body"] = json
+    elif data is not None:
+        body["body"] = dict(data)
+    return body
+
+
+def is_proxy_error(response: httpx.Response) -> bool:
+    """True when an error status comes from Airbyte's proxy itself, not from the upstream.
+
+    ASSUMPTION (api-reference.md §2): the proxy's own errors are JSON with a top-level
+    ``detail`` (FastAPI style) and no Stripe-style ``error`` object; a 401 without such an
+    ``error`` object is the proxy rejecting our token. Upstream errors pass through as is.
+    """
+    if response.status_code < 400:
+        return False
+    payload = _json_object(response)
+    if payload is not None and (isinstance(payload.get("error"), dict) or _envelope_kind(payload)):
+        return False
+    if response.status_code == 401:
+        return True
+    return payload is not None and "detail" in payload
+
+
+def parse_proxy_response(response: httpx.Response, *, method: str, url: str) -> ProxyResponse:
+    """Unwrap the proxy's answer into the upstream's status, headers and body.
+
+    Raises the ``APIStatusError`` subclass for an error of the proxy itself. ASSUMPTION
+    (api-reference.md §2, from Airbyte's own sample app): the answer is one of
+    (1) ``{"response_body": "<upstream body as a string>", ...}``,
+    (2) ``{"body": <string or object>, "status_code"|"status": int, "headers": {...}}``, or
+    (3) the upstream response passed through (status, content type and body as is).
+    """
+    if is_proxy_error(response):
+        raise api_error(response)
+    rid = request_id(response)
+    payload = _json_object(response)
+    kind = _envelope_kind(payload) if payload is not None else None
+    if payload is None or kind is None:
+        headers = httpx.Headers(
+            [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _NOT_FORWARDED]
+        )
+        return ProxyResponse(
+            status_code=response.status_code,
+            headers=headers,
+            content=response.content,
+            url=url,
+            method=method,
+            request_id=rid,
+        )
+    raw_body = payload.get(kind)
+    status = _envelope_status(payload) or response.status_code
+    headers = _envelope_headers(payload)
+    content: bytes
+    if raw_body is None:
+        content = b""
+    elif isinstance(raw_body, str):
+        content = raw_body.encode("utf-8")
+    else:
+        content = jsonlib.dumps(raw_body, separators=(",", ":")).encode("utf-8")
+        headers.setdefault("content-type", "application/json")
+    return ProxyResponse(
+        status_code=status, headers=headers, content=content, url=url, method=method, request_id=rid
+    )
+
+
+_NOT_FORWARDED = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+)
+"""Framing headers of the proxy's own response; they do not describe ``ProxyResponse.content``."""
+
+_STATUS_KEYS = ("status_code", "status", "statusCode")
+_HEADER_KEYS = ("headers", "response_headers")
+
+
+def _envelope_kind(payload: Mapping[str, Any]) -> str | None:
+    """Which envelope ``payload`` is: "response_body", "body", or None for pass-through.
+
+    A ``body`` key alone is not enough (an upstream object could have one): envelope (2) also
+    carries an integer status.
+    """
+    if isinstance(payload.get("response_body"), (str, dict, list)) or (
+        "response_body" in payload and payload["response_body"] is None
+    ):
+        return "response_body"
+    if "body" in payload and _envelope_status(payload) is not None:
+        return "body"
+    return None
+
+
+def _envelope_status(payload: Mapping[str, Any]) -> int | None:
+    for key in _STATUS_KEYS:
+        value = payload.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
+            return value
+    return None
+
+
+def _envelope_headers(payload: Mapping[str, Any]) -> httpx.Headers:
+    for key in _HEADER_KEYS:
+        raw = payload.get(key)
+        if isinstance(raw, dict):
+            return httpx.Headers({str(k): _header_value(v) for k, v in raw.items()})
+        if isinstance(raw, list):
+            pairs = [(str(p[0]), _header_value(p[1])) for p in raw if isinstance(p, (list, tuple))]
+            return httpx.Headers(pairs)
+    return httpx.Headers()
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# --- errors of Airbyte's API -------------------------------------------------------------------
+
+_HINTS = {
+    401: "the access token was rejected or the client credentials are wrong",
+    403: "this token's workspace may not use this resource",
+    404: "no such source or file for this token",
+    416: "the byte range starts past the end of the file",
+    429: "rate limited by Airbyte",
+}
+
+
+def request_id(response: httpx.Response) -> str | None:
+    """Airbyte's request id, for support tickets."""
+    value: str | None = response.headers.get("x-request-id") or response.headers.get("request-id")
+    return value
+
+
+def api_error(response: httpx.Response) -> APIStatusError:
+    """The ``APIStatusError`` subclass for an error answer of Airbyte's API, with a safe message.
+
+    The message names the method, path, status and Airbyte's ``detail`` (redacted, truncated);
+    never a header, a query string or a body we sent.
+    """
+    status = response.status_code
+    body = _json_body(response)
+    detail = _detail(body) or _HINTS.get(status) or response.reason_phrase or "error"
+    request = response.request
+    message = redact(f"Airbyte API {request.method} {request.url.path} answered {status}: {detail}")
+    rid = request_id(response)
+    if status == 416:
+        size = parse_unsatisfied_range(response.headers.get("content-range"))
+        return RangeNotSatisfiableError(message, request_id=rid, body=body, size=size)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers)
+        return RateLimitError(message, request_id=rid, body=body, retry_after=retry_after)
+    cls: type[APIStatusError] = APIStatusError
+    if status in (400, 422):
+        cls = InvalidRequestError
+    elif status == 401:
+        cls = AuthenticationError
+    elif status == 403:
+        cls = PermissionDeniedError
+    elif status == 404:
+        cls = NotFoundError
+    elif status >= 500:
+        cls = ServerError
+    return cls(message, status_code=status, request_id=rid, body=body)
+
+
+def _detail(body: Any) -> str:
+    """A one-line reason from a FastAPI-style ``detail`` (string or list of errors) or similar."""
+    if isinstance(body, str):
+        return body.strip()[:300]
+    if not isinstance(body, dict):
+        return ""
+    for key in ("detail", "message", "error_description", "error"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value[:500]
+        if isinstance(value, list) and value:
+            parts = [str(v.get("msg", v)) if isinstance(v, dict) else str(v) for v in value[:5]]
+            return "; ".join(parts)[:500]
+        if isinstance(value, dict) and value.get("message"):
+            return str(value["message"])[:500]
+    return ""
+
+
+def _json_body(response: httpx.Response) -> Any:
+    """The response body as JSON, else its text (truncated), for error payloads."""
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.text[:2000]
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one."""
+    content = response.content.lstrip()
+    if not content.startswith(b"{"):
+        return None
+    try:
+        value = jsonlib.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# --- file proxy (api-reference.md §3) ----------------------------------------------------------
+
+
+def parse_file_list(payload: Any) -> tuple[list[FileEntry], str | None]:
+    """The entries and next page token of a list answer.
+
+    ASSUMPTION (api-reference.md §3): ``{"files": [{"path", "size", "last_modified",
+    "content_type", "etag"}, ...], "next_page_token": str | null}``; extra fields are ignored,
+    an entry may be a bare path string, and ``key`` stands in for a missing ``path``.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("files", []), list):
+        raise AirbyteEmbeddedError(
+            "The file list answer has no 'files' list: unexpected response shape"
+        )
+    entries: list[FileEntry] = []
+    for item in payload.get("files", []):
+        if isinstance(item, str):
+            entries.append(FileEntry(path=item))
+        elif isinstance(item, dict):
+            fields = dict(item)
+            fields.setdefault("path", fields.get("key"))
+            fields["last_modified"] = _parse_datetime(fields.get("last_modified"))
+            entries.append(FileEntry.model_validate(fields))
+    token = payload.get("next_page_token")
+    return entries, (str(token) if token else None)
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 or HTTP date, else None (a bad date must not fail a whole listing)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def range_header(start: int, end: int | None) -> str:
+    """``Range`` value for bytes ``start``..``end`` inclusive (``end`` None: to the end)."""
+    return f"bytes={start}-" if end is None else f"bytes={start}-{end}"
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """``Content-Range: bytes START-END/TOTAL`` (TOTAL may be ``*``) as (start, end, total)."""
+    if not value:
+        return None
+    unit, _, rest = value.strip().partition(" ")
+    span, _, total = rest.partition("/")
+    first, _, last = span.partition("-")
+    if unit.lower() != "bytes":
+        return None
+    try:
+        start, end = int(first), int(last)
+        size = None if total.strip() == "*" else int(total)
+    except ValueError:
+        return None
+    return start, end, size
+
+
+def parse_unsatisfied_range(value: str | None) -> int | None:
+    """The file size from a 416's ``Content-Range: bytes */SIZE``."""
+    if not value:
+        return None
+    unit, _, rest = value.strip().partition(" ")
+    if unit.lower() != "bytes" or not rest.startswith("*/"):
+        return None
+    try:
+        return int(rest[2:])
+    except ValueError:
+        return None
+
+
+def file_content(response: httpx.Response, *, path: str, requested_start: int) -> FileContent:
+    """A ``FileContent`` from a 200 (whole file) or 206 (``Content-Range``) answer."""
+    content = response.content
+    if response.status_code == 206:
+        served = parse_content_range(response.headers.get("content-range"))
+        if served is not None:
+            start, end, total = served
+        else:
+            start, end, total = requested_start, requested_start + len(content) - 1, None
+    else:
+        start, end, total = 0, len(content) - 1, len(content)
+    return FileContent(
+        path=path,
+        content=content,
+        start=start,
+        end=end,
+        total_size=total,
+        content_type=response.headers.get("content-type"),
+        etag=response.headers.get("etag"),
+        last_modified=_parse_datetime(response.headers.get("last-modified")),
+    )
