@@ -439,7 +439,9 @@ class FileDocumentLoader:
                     raise _TooLargeError(f"larger than the limit of {limit} bytes")
                 chunks.append(chunk)
         finally:
-            await stream.aclose()
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
         return b"".join(chunks)
 
     def _document(self, entry: FileEntry, text: str, page: int | None) -> DocumentRecord:
