@@ -290,6 +290,7 @@ class AirbyteEmbeddedClient:
                 timeout=timeout,
                 resend_safe=resend_safe,
                 is_api_error=wire.is_proxy_error,
+                check=_broken_json,
                 state=state,
             )
             result = wire.parse_proxy_response(response, method=method, url=target)
@@ -374,8 +375,8 @@ class AirbyteEmbeddedClient:
                 params["page_token"] = page_token
             if page_size is not None:
                 params["page_size"] = page_size
-            response = await self._request("GET", path, params=params)
-            entries, page_token = wire.parse_file_list(_json(response))
+            response = await self._request("GET", path, params=params, check=_not_json)
+            entries, page_token = wire.parse_file_list(response.json())
             for entry in entries:
                 yield entry
             if page_token is None:
@@ -421,7 +422,11 @@ class AirbyteEmbeddedClient:
             _check_range(first, end)
             headers["Range"] = wire.range_header(first, end)
         response = await self._request(
-            "GET", wire.files_get_path(source_id, path), headers=headers, timeout=timeout
+            "GET",
+            wire.files_get_path(source_id, path),
+            headers=headers,
+            timeout=timeout,
+            check=_short_range,
         )
         return wire.file_content(response, path=path, requested_start=start or 0)
 
@@ -522,6 +527,7 @@ class AirbyteEmbeddedClient:
         authenticated: bool = True,
         resend_safe: bool = True,
         is_api_error: Callable[[httpx.Response], bool] | None = None,
+        check: Callable[[httpx.Response], str | None] | None = None,
         state: RetryState | None = None,
         stream: bool = False,
     ) -> httpx.Response:
@@ -529,6 +535,8 @@ class AirbyteEmbeddedClient:
 
         Returns the response unless ``is_api_error`` (default: status >= 300) says it is an
         error of Airbyte's API, which is retried when transient and raised otherwise.
+        ``check`` names what is wrong with a successful answer that arrived broken (a body cut
+        short): it is retried like a dropped connection, then raised as ``IncompleteReadError``.
         ``resend_safe=False`` limits retries to failures that cannot have reached the upstream.
         With ``stream=True`` a successful response is returned unread: the caller closes it.
         """
@@ -565,7 +573,12 @@ class AirbyteEmbeddedClient:
                 await response.aread()
                 await response.aclose()
             if not is_error(response):
-                return response
+                problem = check(response) if check is not None else None
+                if problem is None:
+                    return response
+                if resend_safe and await state.wait(f"{method} {path}: {problem}"):
+                    continue
+                raise IncompleteReadError(f"Airbyte API {method} {path}: {problem}")
             status = response.status_code
             if status == 401 and token is not None and not replayed:
                 if not self._auth.can_refresh:
@@ -798,14 +811,33 @@ def _error_status(response: httpx.Response) -> bool:
     return response.status_code >= 300
 
 
-def _json(response: httpx.Response) -> Any:
+def _not_json(response: httpx.Response) -> str | None:
+    """Why a JSON answer is unusable (cut short or not JSON at all), or None."""
     try:
-        return response.json()
+        response.json()
     except ValueError:
-        raise AirbyteEmbeddedError(
-            f"Airbyte API {response.request.method} {response.request.url.path} answered "
-            f"{response.status_code} with a body that is not JSON"
-        ) from None
+        return f"the {response.status_code} answer is not valid JSON (cut short?)"
+    return None
+
+
+def _broken_json(response: httpx.Response) -> str | None:
+    """Like ``_not_json``, for answers that declare a JSON content type."""
+    if "json" not in response.headers.get("content-type", "").lower() or not response.content:
+        return None
+    return _not_json(response)
+
+
+def _short_range(response: httpx.Response) -> str | None:
+    """Why a 206 answer carries fewer bytes than its ``Content-Range`` announces, or None."""
+    if response.status_code != 206:
+        return None
+    served = wire.parse_content_range(response.headers.get("content-range"))
+    if served is None:
+        return None
+    expected = served[1] - served[0] + 1
+    if len(response.content) == expected:
+        return None
+    return f"the 206 answer carries {len(response.content)} of {expected} bytes"
 
 
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:
