@@ -1,0 +1,167 @@
+"""The framework-neutral tool: a name, a description, a pydantic input model, ``arun`` and ``run``.
+
+Subclasses write one coroutine, ``_execute``; the base validates the arguments, picks the bound
+source, runs the coroutine from async or sync code, and turns every failure into a message.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field, create_model
+
+from airbyte_embedded_tools.errors import ConfigurationError
+from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
+
+from .calls import AsyncClientLike, Calls, LoopUnavailableError, SyncClientLike, access_for
+from .guard import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
+from .messages import error_message
+from .results import ToolResult
+
+__all__ = ["AirbyteTool", "ClientLike"]
+
+ClientLike = AsyncClientLike | SyncClientLike
+"""An ``AirbyteEmbeddedClient`` or a ``SyncAirbyteEmbeddedClient``."""
+
+InputT = TypeVar("InputT", bound=BaseModel)
+
+
+class AirbyteTool(ABC, Generic[InputT]):
+    """One tool bound to a client and to one or more named sources of one kind."""
+
+    default_name: ClassVar[str]
+    kind: ClassVar[SourceKind]
+    input_model: type[InputT]
+    """The arguments when one source is bound; with several, a ``source`` enum comes first."""
+    not_found_hint: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        client: ClientLike,
+        *,
+        source: Source | None = None,
+        source_id: str | None = None,
+        sources: Mapping[str, Source | str] | None = None,
+        connector: str = "stripe",
+        max_chars: int = DEFAULT_MAX_CHARS,
+        name: str | None = None,
+    ) -> None:
+        self._access = access_for(client)
+        self.sources = self._bind(source, source_id, sources, connector)
+        if max_chars < MIN_MAX_CHARS:
+            raise ConfigurationError(f"max_chars must be at least {MIN_MAX_CHARS}")
+        self.max_chars = max_chars
+        self.name = name or self.default_name
+        self.args_model = _with_source_field(self.input_model, self.sources)
+        self.description = self._describe()
+
+    def _bind(
+        self,
+        source: Source | None,
+        source_id: str | None,
+        sources: Mapping[str, Source | str] | None,
+        connector: str,
+    ) -> dict[str, Source]:
+        """The named sources of this tool's kind; any other binding is a setup error."""
+        given = sum(value is not None for value in (source, source_id, sources))
+        if given != 1:
+            raise ConfigurationError(
+                f"{type(self).__name__} needs exactly one of source=, source_id= or sources="
+            )
+        if source is not None:
+            name = source.connector if source.kind == "api" and source.connector else "files"
+            bound = {name: source}
+        elif source_id is not None:
+            if self.kind == "api":
+                bound = resolve_sources(source_id=source_id, connector=connector)
+            else:
+                bound = resolve_sources(file_source_id=source_id)
+        else:
+            bound = resolve_sources(sources)
+        wrong = [name for name, src in bound.items() if src.kind != self.kind]
+        if wrong:
+            raise ConfigurationError(
+                f"{type(self).__name__} takes {self.kind} sources; {', '.join(map(repr, wrong))} "
+                f"{'is' if len(wrong) == 1 else 'are'} not"
+            )
+        return bound
+
+    @abstractmethod
+    def _describe(self) -> str:
+        """The description the model reads to decide when and how to call the tool."""
+
+    @abstractmethod
+    async def _execute(
+        self, args: InputT, source_name: str, source: Source, calls: Calls
+    ) -> ToolResult:
+        """Do the call; raise ``ToolError`` or the client's errors, the base turns them to text."""
+
+    async def arun(self, **kwargs: Any) -> ToolResult:
+        """Run the tool from async code (the real path: it awaits the async client)."""
+        return await self._guarded(kwargs, self._access.for_async())
+
+    def run(self, **kwargs: Any) -> ToolResult:
+        """Run the tool from sync code; works inside a running event loop (a notebook) too."""
+        try:
+            return self._access.run_sync(lambda calls: self._guarded(kwargs, calls))
+        except LoopUnavailableError as exc:
+            return ToolResult.error(f"Error: {self.name} cannot run synchronously here: {exc}")
+
+    async def _guarded(self, kwargs: dict[str, Any], calls: Calls) -> ToolResult:
+        source_name: str | None = None
+        try:
+            parsed = self.args_model.model_validate(kwargs)
+            source_name = getattr(parsed, "source", None) or next(iter(self.sources))
+            source = self.sources[source_name]
+            if isinstance(parsed, self.input_model):
+                args = parsed
+            else:
+                args = self.input_model.model_validate(parsed.model_dump(exclude={"source"}))
+            return await self._execute(args, source_name, source, calls)
+        except Exception as exc:
+            message = error_message(
+                exc, tool=self.name, source=source_name, not_found=self.not_found_hint
+            )
+            return ToolResult.error(self._hide_ids(message))
+
+    def _hide_ids(self, text: str) -> str:
+        """Source ids replaced by their names: a model sees names only."""
+        for name, src in self.sources.items():
+            text = text.replace(src.id, f"<source '{name}'>")
+        return text
+
+    def sources_line(self) -> str:
+        """``Sources: 'stripe' (Acme's account), 'eu'.`` for a description; empty for one source."""
+        if len(self.sources) == 1:
+            return ""
+        named = [
+            f"'{name}'" + (f" ({src.description})" if src.description else "")
+            for name, src in self.sources.items()
+        ]
+        return f" Choose the source by name: {', '.join(named)}."
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, sources={list(self.sources)!r})"
+
+
+def _with_source_field(model: type[BaseModel], sources: Mapping[str, Source]) -> type[BaseModel]:
+    """``model`` itself for one source; else a copy led by a required ``source`` enum field."""
+    if len(sources) == 1:
+        return model
+    names = tuple(sources)
+    described = "; ".join(
+        f"'{name}'" + (f": {src.description}" if src.description else "")
+        for name, src in sources.items()
+    )
+    fields: dict[str, Any] = {
+        "source": (
+            Literal[names],
+            Field(description=f"Which connected source to use ({described})."),
+        )
+    }
+    fields.update({key: (info.annotation, info) for key, info in model.model_fields.items()})
+    return create_model(
+        model.__name__, __config__=model.model_config, __doc__=model.__doc__, **fields
+    )

@@ -1,0 +1,138 @@
+"""``list_files``: the files of a file source under a prefix, as a compact table for a model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from airbyte_embedded_tools.models import FileEntry
+from airbyte_embedded_tools.sources import Source
+
+from .base import AirbyteTool, ClientLike
+from .calls import Calls
+from .guard import DEFAULT_MAX_CHARS, fit_lines, human_size
+from .results import FileListing, ToolResult
+
+__all__ = ["MAX_LIMIT", "ListFilesInput", "ListFilesTool"]
+
+MAX_LIMIT = 1000
+_FOOTER_RESERVE = 400
+
+
+class ListFilesInput(BaseModel):
+    """Arguments of one file listing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prefix: str = Field(
+        default="",
+        description=(
+            "Folder or key prefix to list, e.g. 'reports/' or 'reports/2024-'; empty lists from "
+            "the root. Case-sensitive."
+        ),
+        examples=["", "reports/", "contracts/2024/"],
+    )
+    recursive: bool = Field(
+        default=True,
+        description="Include files in sub-folders (true), or only this level (false).",
+    )
+    limit: int = Field(
+        default=100,
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"Most files to return (1-{MAX_LIMIT}).",
+    )
+
+
+class ListFilesTool(AirbyteTool[ListFilesInput]):
+    """List the files of a file source: path, size, last modified time and content type."""
+
+    default_name: ClassVar[str] = "list_files"
+    kind: ClassVar[Literal["files"]] = "files"
+    input_model = ListFilesInput
+    not_found_hint: ClassVar[str] = "Check the prefix, or list from the root with prefix=''."
+
+    def __init__(
+        self,
+        client: ClientLike,
+        *,
+        source: Source | None = None,
+        source_id: str | None = None,
+        sources: Mapping[str, Source | str] | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            client,
+            source=source,
+            source_id=source_id,
+            sources=sources,
+            max_chars=max_chars,
+            name=name,
+        )
+
+    def _describe(self) -> str:
+        return (
+            "List the files of the connected file storage under a folder or prefix: path, size, "
+            "last modified time and content type. Use it to find paths before read_file."
+            f"{self.sources_line()}"
+        )
+
+    async def _execute(
+        self, args: ListFilesInput, source_name: str, source: Source, calls: Calls
+    ) -> ToolResult:
+        entries = await calls.list_files(
+            source.id, args.prefix, recursive=args.recursive, limit=args.limit + 1
+        )
+        has_more = len(entries) > args.limit
+        entries = entries[: args.limit]
+        listing = FileListing(
+            source=source_name,
+            prefix=args.prefix,
+            recursive=args.recursive,
+            entries=entries,
+            has_more=has_more,
+        )
+        return ToolResult(content=self._render(args, entries, has_more), artifact=listing)
+
+    def _render(self, args: ListFilesInput, entries: list[FileEntry], has_more: bool) -> str:
+        where = f"under '{args.prefix}'" if args.prefix else "at the root"
+        scope = "including sub-folders" if args.recursive else "this level only"
+        if not entries:
+            return (
+                f"No files {where} ({scope}). The prefix is case-sensitive; list from the root "
+                "with prefix='' to see what exists."
+            )
+        count = f"{len(entries)}{'+' if has_more else ''}"
+        head = f"{count} files {where} ({scope}):\npath | size | modified | type"
+        lines = [_line(entry) for entry in entries]
+        shown = fit_lines(lines, self.max_chars - len(head) - _FOOTER_RESERVE)
+        notes: list[str] = []
+        if shown < len(lines):
+            notes.append(
+                f"[{len(lines) - shown} more files left out to stay within {self.max_chars} "
+                f"characters; the last shown is '{entries[shown - 1].path}'. Use a narrower "
+                "prefix to see the rest.]"
+            )
+        elif has_more:
+            more = f" or a higher limit (up to {MAX_LIMIT})" if args.limit < MAX_LIMIT else ""
+            notes.append(
+                f"[More files exist beyond these {len(entries)}. Use a narrower prefix (one of "
+                f"the folders above){more}.]"
+            )
+        return "\n".join([head, *lines[:shown], *notes])
+
+
+def _line(entry: FileEntry) -> str:
+    """``path | 1.5 KiB (1536 B) | 2025-01-31T12:00:00Z | text/csv``."""
+    if entry.path.endswith("/"):
+        return f"{entry.path} | folder | - | -"
+    size = "?" if entry.size is None else f"{human_size(entry.size)} ({entry.size} B)"
+    if entry.size is not None and entry.size < 1024:
+        size = f"{entry.size} B"
+    modified = "?"
+    if entry.last_modified is not None:
+        modified = entry.last_modified.isoformat().replace("+00:00", "Z")
+    return f"{entry.path} | {size} | {modified} | {entry.content_type or '?'}"

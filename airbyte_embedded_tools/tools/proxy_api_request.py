@@ -1,0 +1,408 @@
+"""``proxy_api_request``: one HTTP request to a connector's API (Stripe) through Airbyte's proxy.
+
+Read-only unless writes were enabled or approved; the URL must stay on the connector's host,
+checked here before anything is sent. The answer is the status line and the body compacted for
+a model, cut at a record boundary with the ``starting_after`` that continues.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import unquote
+
+import httpx
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from airbyte_embedded_tools.models import ProxyResponse
+from airbyte_embedded_tools.sources import Source
+
+from .base import AirbyteTool, ClientLike
+from .calls import Calls
+from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, fit_lines, project
+from .messages import ToolError, upstream_advice, upstream_error_detail
+from .results import ApiResponse, ToolResult
+
+__all__ = [
+    "Approver",
+    "ProxyApiRequestInput",
+    "ProxyApiRequestTool",
+    "WriteRequest",
+    "build_url",
+]
+
+logger = logging.getLogger("airbyte_embedded_tools.tools")
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+_FOOTER_RESERVE = 600
+"""Characters kept free for the closing note (counts, continuation hint)."""
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+class ProxyApiRequestInput(BaseModel):
+    """Arguments of one request to the connected API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Annotated[
+        Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], BeforeValidator(_upper)
+    ] = Field(
+        default="GET",
+        description="HTTP method. GET reads; POST/PUT/PATCH/DELETE write and may be refused.",
+    )
+    path: str = Field(
+        min_length=1,
+        description=(
+            "The endpoint: a path on the API such as /v1/invoices or /v1/customers/cus_123 "
+            "(a query string is allowed), or a full https URL on the API's own host."
+        ),
+        examples=["/v1/invoices", "/v1/customers/cus_NffrFeUfNV2Hib", "/v1/charges?limit=5"],
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Query parameters. Nested objects and lists are encoded the Stripe way: "
+            '{"created": {"gte": 1700000000}} -> created[gte]=..., '
+            '{"expand": ["data.customer"]} -> expand[]=...'
+        ),
+        examples=[{"limit": 100, "status": "open"}, {"customer": "cus_123", "limit": 10}],
+    )
+    body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Fields of the object to create or update (POST/PUT/PATCH only).",
+        examples=[{"email": "jenny@example.com", "name": "Jenny Rosen"}],
+    )
+    fields: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keep only these fields of each record ('id' is always kept); dotted paths reach "
+            "into nested objects and lists. Saves context; empty keeps every field."
+        ),
+        examples=[["customer", "amount_due", "status"], ["lines.data.amount"]],
+    )
+    raw: bool = Field(
+        default=False,
+        description="Return the body exactly as the API sent it, without compaction.",
+    )
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """A write the model asked for, as shown to an approval callback before it is sent."""
+
+    source: str
+    source_id: str
+    method: str
+    url: str
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        body = f" with {dumps(dict(self.body))}" if self.body else ""
+        return f"{self.method} {self.url}{body} (source '{self.source}')"
+
+
+Approver = Callable[[WriteRequest], "bool | Awaitable[bool]"]
+"""Asked before each write; only ``True`` lets the write go (sync or async)."""
+
+
+def build_url(source: Source, path: str, params: Mapping[str, Any]) -> httpx.URL:
+    """The full upstream URL of ``path`` + ``params``; refuses any host but the connector's.
+
+    ``path`` is relative to the connector's base (``/v1/invoices``) or a full ``https`` URL on
+    the connector's host. Raises ``ToolError`` (nothing sent) for another host or scheme.
+    """
+    base = httpx.URL(source.api_base)
+    text = path.strip()
+    hint = f"Use a path like /v1/invoices or a URL on https://{base.host}."
+    if any(ch in text for ch in "\r\n\t ") or "\\" in text:
+        raise ToolError(f"Error: the path {text!r} contains spaces or control characters. {hint}")
+    try:
+        if "://" in text or text.startswith("//"):
+            url = httpx.URL(text)
+        else:
+            url = base.join(text if text.startswith("/") else f"/{text}")
+    except httpx.InvalidURL as exc:
+        raise ToolError(f"Error: {text!r} is not a valid URL ({exc}). {hint}") from None
+    if url.scheme != base.scheme or url.host != base.host or url.port != base.port or url.userinfo:
+        shown = url.host or text
+        raise ToolError(
+            f"Error: refused to send a request to {shown!r}: the '{source.connector}' source only "
+            f"reaches {base.host}. Nothing was sent. {hint}"
+        )
+    pairs: list[tuple[str, str | int | float | bool | None]] = [
+        *url.params.multi_items(),
+        *_flatten(params),
+    ]
+    return url.copy_with(query=None, fragment=None, params=httpx.QueryParams(pairs))
+
+
+def _flatten(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Query pairs in Stripe's bracket notation; None is left out, booleans are true/false."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            pairs.extend(_flatten(value, name))
+        elif isinstance(value, (list, tuple)):
+            list_name = name if name.endswith("[]") else f"{name}[]"
+            pairs.extend((list_name, _scalar(item)) for item in value if item is not None)
+        else:
+            pairs.append((name, _scalar(value)))
+    return pairs
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return dumps(value)
+    return str(value)
+
+
+class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
+    """Send one HTTP request to a connector's API through Airbyte; read-only by default."""
+
+    default_name: ClassVar[str] = "proxy_api_request"
+    kind: ClassVar[Literal["api"]] = "api"
+    input_model = ProxyApiRequestInput
+    not_found_hint: ClassVar[str] = (
+        "Airbyte does not know this source (this is not an API 404); the user must check the "
+        "source id."
+    )
+
+    def __init__(
+        self,
+        client: ClientLike,
+        *,
+        source: Source | None = None,
+        source_id: str | None = None,
+        sources: Mapping[str, Source | str] | None = None,
+        connector: str = "stripe",
+        allow_writes: bool = False,
+        approve: Approver | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        raw: bool = False,
+        name: str | None = None,
+    ) -> None:
+        self.allow_writes = allow_writes
+        self.approve = approve
+        self.raw = raw
+        super().__init__(
+            client,
+            source=source,
+            source_id=source_id,
+            sources=sources,
+            connector=connector,
+            max_chars=max_chars,
+            name=name,
+        )
+
+    def _describe(self) -> str:
+        connectors = sorted({src.connector or "" for src in self.sources.values()})
+        apis = " and ".join(name.capitalize() for name in connectors)
+        if self.allow_writes:
+            writes = "POST/DELETE writes are allowed: use them only when the user asked."
+        elif self.approve is not None:
+            writes = "POST/DELETE writes need the user's approval, asked for each call."
+        else:
+            writes = "Read-only: only GET and HEAD are allowed."
+        stripe = ""
+        if "stripe" in connectors:
+            stripe = (
+                " Stripe paths: /v1/invoices, /v1/customers, /v1/charges, /v1/subscriptions, "
+                "/v1/products, /v1/<object>/<id>. Lists return `data` newest first, up to "
+                "params.limit (1-100, default 10); when has_more is true, call again with "
+                "params.starting_after=<last id shown>. Amounts are in cents."
+            )
+        return (
+            f"Call the {apis} API of the connected account through Airbyte, which adds the "
+            "account's credentials. Give `path` and query `params`; use `fields` to keep only "
+            f"what you need. {writes}{stripe}{self.sources_line()}"
+        )
+
+    async def _execute(
+        self, args: ProxyApiRequestInput, source_name: str, source: Source, calls: Calls
+    ) -> ToolResult:
+        url = build_url(source, args.path, args.params)
+        shown = unquote(url.raw_path.decode("ascii"))
+        if args.body and args.method in READ_METHODS:
+            raise ToolError(
+                f"Error: {args.method} takes no body; put filters in `params` instead. "
+                "Nothing was sent."
+            )
+        if args.method not in READ_METHODS:
+            await self._authorize(
+                WriteRequest(source_name, source.id, args.method, str(url), dict(args.body))
+            )
+        response = await calls.proxy_request(
+            source.id, args.method, str(url), json=args.body or None
+        )
+        return self._shape(response, args, source_name, source, shown)
+
+    async def _authorize(self, write: WriteRequest) -> None:
+        """Let the write go when writes are on or the approval callback says True; else refuse."""
+        if self.allow_writes:
+            return
+        if self.approve is None:
+            raise ToolError(
+                f"Error: {write.method} is a write and this tool is read-only (only GET and HEAD "
+                "are allowed). Nothing was sent. Read with GET instead, or tell the user that "
+                "writes must be enabled for this."
+            )
+        try:
+            verdict = self.approve(write)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+        except Exception:
+            logger.warning("the approval callback failed for %s %s", write.method, write.url)
+            verdict = False
+        if verdict is not True:
+            raise ToolError(
+                f"Error: the user did not approve {write.method} {write.url}. Nothing was sent. "
+                "Do not retry this write unless the user asks for it again."
+            )
+
+    def _shape(
+        self,
+        response: ProxyResponse,
+        args: ProxyApiRequestInput,
+        source_name: str,
+        source: Source,
+        shown: str,
+    ) -> ToolResult:
+        """The model-facing text and the full artifact of an upstream response."""
+        data: Any = None
+        if response.content:
+            try:
+                data = response.json()
+            except ValueError:
+                data = response.text
+        artifact = ApiResponse(
+            source=source_name,
+            method=args.method,
+            url=response.url or shown,
+            status_code=response.status_code,
+            headers=dict(response.headers),
+            data=data,
+        )
+        status_line = f"HTTP {response.status_code} {args.method} {shown}"
+        if response.status_code >= 400:
+            detail = upstream_error_detail(data) or cut_text(response.text.strip(), 500)
+            message = (
+                f"Error: {source.connector} answered {status_line}: {detail or 'no details'}. "
+                f"{upstream_advice(response.status_code)}"
+            )
+            return ToolResult(content=message, artifact=artifact, is_error=True)
+        if data is None:
+            return ToolResult(content=f"{status_line} (empty body)", artifact=artifact)
+        if args.raw or self.raw or not isinstance(data, (dict, list)):
+            text = response.text if isinstance(data, (dict, list)) else str(data)
+            content = _cut_plain(status_line, text, self.max_chars)
+        elif isinstance(data, dict) and isinstance(data.get("data"), list):
+            content = _shape_list(status_line, data, args.fields, self.max_chars)
+        elif isinstance(data, list):
+            content = _shape_list(status_line, {"data": data}, args.fields, self.max_chars)
+        else:
+            content = _shape_object(status_line, data, args.fields, self.max_chars)
+        return ToolResult(content=content, artifact=artifact)
+
+
+def _cut_plain(status_line: str, text: str, max_chars: int) -> str:
+    """A body shown as it came (raw or not JSON), cut at a line boundary."""
+    budget = max_chars - len(status_line) - _FOOTER_RESERVE
+    kept = cut_text(text, budget)
+    if len(kept) == len(text):
+        return f"{status_line}\n{text}"
+    return (
+        f"{status_line}\n{kept}\n[Cut after {len(kept)} of {len(text)} characters. Ask for less: "
+        "a smaller params.limit, or fields=[...] without raw.]"
+    )
+
+
+def _shape_object(status_line: str, data: Any, fields: list[str], max_chars: int) -> str:
+    """One object as compact JSON; indented and cut at a line when it is too big."""
+    value = compact(project(data, fields))
+    text = dumps(value)
+    if len(status_line) + 1 + len(text) <= max_chars:
+        return f"{status_line}\n{text}"
+    pretty = dumps(value, indent=1)
+    budget = max_chars - len(status_line) - _FOOTER_RESERVE
+    kept = cut_text(pretty, budget)
+    return (
+        f"{status_line}\n{kept}\n[Cut after {len(kept)} of {len(pretty)} characters. Call again "
+        "with fields=[...] naming only the fields you need.]"
+    )
+
+
+def _shape_list(status_line: str, data: dict[str, Any], fields: list[str], max_chars: int) -> str:
+    """A list response: its other keys on one line, then one record per line, cut by records."""
+    records: list[Any] = data["data"]
+    meta = compact({key: value for key, value in data.items() if key != "data"})
+    lines = [dumps(compact(project(record, fields))) for record in records]
+    head = f"{status_line}\n{dumps(meta)}\n" if meta else f"{status_line}\n"
+    head += f"data: {len(records)} record{'s' if len(records) != 1 else ''}, one per line:"
+    budget = max_chars - len(head) - _FOOTER_RESERVE
+    shown = fit_lines(lines, budget)
+    while shown > 0:
+        content = _join(head, "\n".join(lines[:shown]), _list_note(data, shown, fields, max_chars))
+        if len(content) <= max_chars:
+            return content
+        shown -= 1
+    if not records:
+        return _join(head, _list_note(data, 0, fields, max_chars))
+    first = cut_text(lines[0], budget)
+    cut = f"{first} [cut: this record alone passes the limit; ask for fewer fields]"
+    return _join(head, cut, _list_note(data, 1, fields, max_chars))
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def _list_note(data: dict[str, Any], shown: int, fields: list[str], max_chars: int) -> str:
+    """What was left out and the exact argument that continues."""
+    records: list[Any] = data["data"]
+    last_id = _record_id(records[shown - 1]) if shown else None
+    search_page = data.get("next_page") if data.get("object") == "search_result" else None
+    if shown < len(records):
+        left = len(records) - shown
+        note = f"[{left} of {len(records)} records left out to stay within {max_chars} characters."
+        if search_page:
+            return f"{note} Call again with a smaller params.limit (at most {max(shown, 1)}).]"
+        if last_id:
+            cont = (
+                " To continue, call again with the same arguments and "
+                f'params.starting_after="{last_id}"'
+            )
+        else:
+            cont = " Call again with a smaller params.limit"
+        fewer = "" if fields else "; or keep fewer fields with fields=[...]"
+        return f"{note}{cont}{fewer}.]"
+    if data.get("has_more") is True:
+        if search_page:
+            return (
+                "[More results: call again with the same arguments and "
+                f'params.page="{search_page}".]'
+            )
+        if last_id:
+            return (
+                "[has_more is true: more records exist. For the next page call again with the "
+                f'same arguments and params.starting_after="{last_id}".]'
+            )
+    if data.get("has_more") is False:
+        return "[has_more is false: this is the last page.]"
+    return ""
+
+
+def _record_id(record: Any) -> str | None:
+    if isinstance(record, dict) and isinstance(record.get("id"), str):
+        return str(record["id"])
+    return None

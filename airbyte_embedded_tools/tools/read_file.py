@@ -1,0 +1,337 @@
+"""``read_file``: the text of part of a file (a byte window, or PDF pages) and how to read on.
+
+Text formats are read as a bounded byte range from ``offset`` (never the whole of a huge file),
+cut at a line boundary without splitting a UTF-8 character; the answer names the bytes it covers
+and the ``offset`` that continues. A PDF needs the whole file (up to a cap) and is read by pages.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from airbyte_embedded_tools.documents import (
+    ParseError,
+    TextPart,
+    UnsupportedFormatError,
+    decode_text,
+    detect_format,
+    extract_text,
+)
+from airbyte_embedded_tools.errors import RangeNotSatisfiableError
+from airbyte_embedded_tools.models import FileContent
+from airbyte_embedded_tools.sources import Source
+
+from .base import AirbyteTool, ClientLike
+from .calls import Calls
+from .guard import DEFAULT_MAX_CHARS, cut_text, human_size
+from .messages import ToolError
+from .results import FileText, ToolResult
+
+__all__ = ["DEFAULT_MAX_PDF_BYTES", "ReadFileInput", "ReadFileTool"]
+
+DEFAULT_MAX_PDF_BYTES = 20 * 1024 * 1024
+"""PDFs are parsed whole; larger ones are refused with a message."""
+_FOOTER_RESERVE = 400
+_PDF_CACHE_SIZE = 4
+_SNIFF_BYTES = 8192
+_READABLE = "text, Markdown, CSV, JSON, JSON Lines, HTML and PDF"
+
+
+class ReadFileInput(BaseModel):
+    """Arguments of one file read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(
+        min_length=1,
+        description="Path of the file, exactly as list_files shows it.",
+        examples=["reports/q3-summary.md", "contracts/acme.pdf"],
+    )
+    offset: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Byte offset to start at, for text files. 0 reads from the start; to read on, use "
+            "the offset the previous answer named."
+        ),
+    )
+    page: int = Field(
+        default=1,
+        ge=1,
+        description="First page to read, for PDF files (1-based); as many pages as fit follow.",
+    )
+
+
+class ReadFileTool(AirbyteTool[ReadFileInput]):
+    """Read the text of a file of a file source, a part at a time."""
+
+    default_name: ClassVar[str] = "read_file"
+    kind: ClassVar[Literal["files"]] = "files"
+    input_model = ReadFileInput
+    not_found_hint: ClassVar[str] = (
+        "No file at this path: call list_files to see the exact paths (they are case-sensitive)."
+    )
+
+    def __init__(
+        self,
+        client: ClientLike,
+        *,
+        source: Source | None = None,
+        source_id: str | None = None,
+        sources: Mapping[str, Source | str] | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        window_bytes: int | None = None,
+        max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            client,
+            source=source,
+            source_id=source_id,
+            sources=sources,
+            max_chars=max_chars,
+            name=name,
+        )
+        self.window_bytes = window_bytes or 4 * max_chars
+        self.max_pdf_bytes = max_pdf_bytes
+        self._pdf_cache: OrderedDict[tuple[str, str, str], list[TextPart]] = OrderedDict()
+
+    def _describe(self) -> str:
+        return (
+            f"Read the text of a file of the connected file storage ({_READABLE}). Long files "
+            "come a part at a time: the answer says which bytes (or PDF pages) it covers and the "
+            "offset (or page) to pass to read on. Find paths with list_files first."
+            f"{self.sources_line()}"
+        )
+
+    async def _execute(
+        self, args: ReadFileInput, source_name: str, source: Source, calls: Calls
+    ) -> ToolResult:
+        if detect_format(args.path, None) == "pdf":
+            return await self._read_pdf(args, source_name, source, calls)
+        window = await self._read_window(calls, source, args.path, args.offset)
+        fmt = detect_format(args.path, window.content_type)
+        if fmt is None and window.start == 0 and window.content.startswith(b"%PDF-"):
+            return await self._read_pdf(args, source_name, source, calls, window)
+        if fmt is None:
+            fmt = self._sniff(window)
+        if fmt == "pdf":
+            return await self._read_pdf(args, source_name, source, calls)
+        return self._text_part(window, fmt, source_name)
+
+    async def _read_window(
+        self, calls: Calls, source: Source, path: str, offset: int
+    ) -> FileContent:
+        """Bytes ``offset`` .. ``offset + window_bytes - 1`` (an empty file reads as empty)."""
+        try:
+            return await calls.read_file(source.id, path, offset, offset + self.window_bytes - 1)
+        except RangeNotSatisfiableError as exc:
+            if offset == 0:
+                return await calls.read_file(source.id, path)
+            size = f" (the file has {exc.size} bytes)" if exc.size is not None else ""
+            raise ToolError(
+                f"Error: offset {offset} is past the end of '{path}'{size}. Use a smaller "
+                "offset; offset=0 reads from the start."
+            ) from None
+
+    def _sniff(self, window: FileContent) -> str:
+        """'text' when a file of unknown type reads as text; else refuse it, saying why."""
+        sample = window.content[:_SNIFF_BYTES]
+        try:
+            extract_text(sample, path=window.path, content_type=window.content_type)
+        except UnsupportedFormatError:
+            kind = window.content_type or "unknown type"
+            raise ToolError(
+                f"Error: '{window.path}' ({kind}, {human_size(window.total_size)}) is a binary "
+                f"file, not readable as text. This tool reads {_READABLE}."
+            ) from None
+        return "text"
+
+    def _text_part(self, window: FileContent, fmt: str, source_name: str) -> ToolResult:
+        """The text of a window: whole and formatted when it is the whole file and fits, else a
+        line-aligned part of it with the offset that continues."""
+        total = window.total_size
+        content, start = _align_start(window.content, window.start)
+        at_eof = total is not None and start + len(content) >= total
+        if total is None:
+            at_eof = len(window.content) < self.window_bytes
+        budget = self.max_chars - _FOOTER_RESERVE - 200
+        if start == 0 and at_eof:
+            try:
+                parts = extract_text(content, path=window.path, content_type=window.content_type)
+            except ParseError:
+                parts = []  # malformed (e.g. broken JSON): shown as it is below
+            if parts and len(parts[0].text) <= budget:
+                text = parts[0].text
+                return self._answer(window, fmt, source_name, text, 0, len(content), at_eof=True)
+        limit = len(content) if fmt == "html" else budget
+        chunk = _cut_bytes(content, limit, at_eof)
+        text = _chunk_text(chunk, fmt, window)
+        if len(text) > budget:
+            chunk = _cut_bytes(content, budget, at_eof=False)
+            text = cut_text(_chunk_text(chunk, fmt, window), budget)
+        done = at_eof and len(chunk) == len(content)
+        return self._answer(window, fmt, source_name, text, start, len(chunk), at_eof=done)
+
+    def _answer(
+        self,
+        window: FileContent,
+        fmt: str,
+        source_name: str,
+        text: str,
+        start: int,
+        length: int,
+        *,
+        at_eof: bool,
+    ) -> ToolResult:
+        total = window.total_size
+        end = start + length - 1
+        of = f"of {total}" if total is not None else "(total size unknown)"
+        kind = window.content_type or fmt
+        whole = start == 0 and at_eof
+        covers = "the whole file" if whole else f"bytes {start}-{end} {of}"
+        head = f"File '{window.path}' ({kind}, {human_size(total)}): {covers}."
+        next_offset = None if at_eof else end + 1
+        if next_offset is None:
+            tail = "" if whole else "[End of file.]"
+        else:
+            left = f" ({total - next_offset} bytes left)" if total is not None else ""
+            tail = f"[More follows{left}: call read_file again with offset={next_offset}.]"
+        artifact = FileText(
+            source=source_name,
+            path=window.path,
+            format=fmt,
+            content_type=window.content_type,
+            text=text,
+            total_size=total,
+            start=start,
+            end=end,
+            next_offset=next_offset,
+        )
+        content = "\n".join(part for part in (head, text, tail) if part)
+        return ToolResult(content=content, artifact=artifact)
+
+    async def _read_pdf(
+        self,
+        args: ReadFileInput,
+        source_name: str,
+        source: Source,
+        calls: Calls,
+        first: FileContent | None = None,
+    ) -> ToolResult:
+        """Pages from ``args.page`` on, as many as fit; the whole PDF is fetched (up to a cap)."""
+        if first is None or first.start != 0:
+            first = await self._read_window(calls, source, args.path, 0)
+        total = first.total_size
+        if total is not None and total > self.max_pdf_bytes:
+            raise ToolError(
+                f"Error: '{args.path}' is a {human_size(total)} PDF; this tool reads PDFs up to "
+                f"{human_size(self.max_pdf_bytes)}. Tell the user it is too large to read here."
+            )
+        key = (source.id, args.path, first.etag or "") if first.etag else None
+        parts = self._pdf_cache.get(key) if key else None
+        if parts is None:
+            data = first.content
+            if total is not None and len(data) < total:
+                rest = await calls.read_file(source.id, args.path, len(data), total - 1)
+                data += rest.content
+            parts = extract_text(data, path=args.path, content_type=first.content_type)
+            if key:
+                self._pdf_cache[key] = parts
+                while len(self._pdf_cache) > _PDF_CACHE_SIZE:
+                    self._pdf_cache.popitem(last=False)
+        return self._pages(args, source_name, first, parts)
+
+    def _pages(
+        self, args: ReadFileInput, source_name: str, first: FileContent, parts: list[TextPart]
+    ) -> ToolResult:
+        count = len(parts)
+        if count == 0 or args.page > count:
+            raise ToolError(
+                f"Error: '{args.path}' has {count} page{'s' if count != 1 else ''}; page "
+                f"{args.page} does not exist. Use page=1 to {max(count, 1)}."
+            )
+        head_room = self.max_chars - _FOOTER_RESERVE - 200
+        blocks: list[str] = []
+        used = 0
+        last = args.page - 1
+        cut_note = ""
+        for index in range(args.page - 1, count):
+            text = parts[index].text or "(no text on this page: it may be a scanned image)"
+            block = f"--- page {index + 1} ---\n{text}"
+            if blocks and used + len(block) + 1 > head_room:
+                break
+            if not blocks and len(block) > head_room:
+                block = cut_text(block, head_room)
+                cut_note = (
+                    f"[Page {index + 1} was cut at {head_room} characters: the rest of this "
+                    "page cannot be shown.]"
+                )
+            blocks.append(block)
+            used += len(block) + 1
+            last = index
+        first_page, last_page = args.page, last + 1
+        pages = (
+            f"page {first_page}" if first_page == last_page else f"pages {first_page}-{last_page}"
+        )
+        head = (
+            f"File '{args.path}' (PDF, {human_size(first.total_size)}, {count} pages): "
+            f"{pages} of {count}."
+        )
+        next_page = last_page + 1 if last_page < count else None
+        tail = (
+            f"[More pages: call read_file again with page={next_page}.]"
+            if next_page
+            else "[Last page.]"
+        )
+        text = "\n".join(blocks)
+        artifact = FileText(
+            source=source_name,
+            path=args.path,
+            format="pdf",
+            content_type=first.content_type,
+            text=text,
+            total_size=first.total_size,
+            first_page=first_page,
+            last_page=last_page,
+            page_count=count,
+            next_page=next_page,
+        )
+        content = "\n".join(part for part in (head, text, cut_note, tail) if part)
+        return ToolResult(content=content, artifact=artifact)
+
+
+def _align_start(content: bytes, start: int) -> tuple[bytes, int]:
+    """Skip UTF-8 continuation bytes an arbitrary offset landed in (at most three)."""
+    if start == 0:
+        return content, start
+    skip = 0
+    while skip < min(3, len(content)) and 0x80 <= content[skip] < 0xC0:
+        skip += 1
+    return content[skip:], start + skip
+
+
+def _cut_bytes(content: bytes, limit: int, at_eof: bool) -> bytes:
+    """At most ``limit`` bytes, ending after a line break if there is one, else on a character
+    boundary; all of ``content`` when it fits and the file ends there."""
+    if len(content) <= limit and at_eof:
+        return content
+    head = content[: min(limit, len(content))]
+    newline = head.rfind(b"\n")
+    if newline > 0:
+        return head[: newline + 1]
+    end = len(head)
+    while 0 < end < len(content) and 0x80 <= content[end] < 0xC0 and len(head) - end < 3:
+        end -= 1
+    return head[:end] if end > 0 else head
+
+
+def _chunk_text(chunk: bytes, fmt: str, window: FileContent) -> str:
+    """Text of a part of a file: HTML is rendered, other formats shown as they are."""
+    if fmt == "html":
+        return extract_text(chunk, path=window.path, content_type=window.content_type)[0].text
+    return decode_text(chunk).replace("\r\n", "\n")
