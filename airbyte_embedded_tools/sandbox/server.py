@@ -1,0 +1,386 @@
+"""``Sandbox``: the Airbyte API and the Stripe emulator served by uvicorn in a background thread.
+
+Both servers run on one event loop in one thread, each on its own free port of 127.0.0.1 (bound
+before start, so there is no port race). ``run_sandbox`` serves in the foreground for the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+import uvicorn
+
+from .airbyte_api import build_api_app
+from .app import SandboxParts, build_parts
+from .context import Envelope, UpstreamRecord, check_envelope
+from .faults import FaultConfig
+from .seed_files import DEFAULT_LARGE_FILE_SIZE, LARGE_FILE
+from .state import SandboxState, Tenant
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """One organization's demo credentials and ids (the client secret is hidden from repr)."""
+
+    organization_id: str
+    client_id: str
+    client_secret: str
+    workspace_id: str
+    workspace_name: str
+    stripe_source_id: str
+    file_source_id: str
+
+    def __repr__(self) -> str:
+        return (
+            f"TenantInfo(organization_id={self.organization_id!r}, client_id={self.client_id!r}, "
+            f"workspace_id={self.workspace_id!r}, stripe_source_id={self.stripe_source_id!r}, "
+            f"file_source_id={self.file_source_id!r})"
+        )
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> TenantInfo:
+        """The public view of a seeded tenant."""
+        return cls(
+            organization_id=tenant.organization.id,
+            client_id=tenant.organization.client_id,
+            client_secret=tenant.organization.client_secret,
+            workspace_id=tenant.workspace.id,
+            workspace_name=tenant.workspace.name,
+            stripe_source_id=tenant.stripe_source.id,
+            file_source_id=tenant.file_source.id,
+        )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class Sandbox:
+    """A local Airbyte Embedded API with a Stripe emulator, a file store and fault injection.
+
+    ``with Sandbox() as sb:`` starts it on free ports of 127.0.0.1 and stops it on exit; the
+    credentials and ids are available before start, the URLs once started.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_lifetime: float = 900.0,
+        envelope: Envelope | None = None,
+        faults: FaultConfig | None = None,
+        seed: int = 42,
+        files_dir: Path | str | None = None,
+        large_file_size: int = DEFAULT_LARGE_FILE_SIZE,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stripe_port: int = 0,
+        access_log: bool = False,
+    ) -> None:
+        self._state = SandboxState(seed=seed, token_lifetime=token_lifetime)
+        self._envelope = check_envelope(envelope)
+        if large_file_size < 0:
+            raise ValueError("large_file_size must be >= 0 bytes")
+        self._settings: dict[str, Any] = {
+            "faults": faults,
+            "seed": seed,
+            "files_dir": Path(files_dir) if files_dir is not None else None,
+            "large_file_size": large_file_size,
+        }
+        self._host, self._port, self._stripe_port = host, port, stripe_port
+        self._access_log = access_log
+        self._parts: SandboxParts | None = None
+        self._servers: list[uvicorn.Server] = []
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._urls: tuple[str, str] | None = None
+        self.primary = TenantInfo.of(self._state.primary)
+        self.other_workspace = TenantInfo.of(self._state.secondary)
+        """A second organization with its own workspace and sources (for isolation tests)."""
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        """Write the seeded files, start both servers and wait until they accept connections."""
+        if self._thread is not None:
+            raise RuntimeError("this sandbox is already running")
+        parts = build_parts(self._state, envelope=self._envelope, **self._settings)
+        socks: list[socket.socket] = []
+        try:
+            socks.append(_bind(self._host, self._port))
+            socks.append(_bind(self._host, self._stripe_port))
+        except OSError:
+            for sock in socks:
+                sock.close()
+            parts.cleanup()
+            raise
+        url_host = "127.0.0.1" if self._host in ("0.0.0.0", "") else self._host  # noqa: S104
+        api_port, stripe_port = (s.getsockname()[1] for s in socks)
+        self._urls = (f"http://{url_host}:{api_port}", f"http://{url_host}:{stripe_port}")
+        parts.context.upstream_base = self._urls[1]
+        self._parts = parts
+        self._servers = [
+            uvicorn.Server(self._config(build_api_app(parts.context))),
+            uvicorn.Server(self._config(parts.stripe_app())),
+        ]
+        self._error = None
+        self._thread = threading.Thread(
+            target=self._run, args=(socks,), name="airbyte-embedded-sandbox", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not all(s.started for s in self._servers):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox did not start: {self._error!r}")
+            time.sleep(0.005)
+        return self
+
+    def _config(self, app: Any) -> uvicorn.Config:
+        options: dict[str, Any] = {} if self._access_log else {"log_config": None}
+        return uvicorn.Config(
+            app,
+            lifespan="on",
+            access_log=self._access_log,
+            timeout_graceful_shutdown=2,
+            ws="none",
+            **options,
+        )
+
+    def _run(self, socks: list[socket.socket]) -> None:
+        async def serve() -> None:
+            await asyncio.gather(
+                *(s.serve(sockets=[k]) for s, k in zip(self._servers, socks, strict=True))
+            )
+
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # reported by start() / stop()
+            self._error = exc
+        finally:
+            for sock in socks:
+                sock.close()
+
+    def stop(self) -> None:
+        """Stop both servers, wait for the thread, delete the temporary files. Idempotent."""
+        for server in self._servers:
+            server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(STOP_TIMEOUT)
+            if self._thread.is_alive():
+                for server in self._servers:
+                    server.force_exit = True
+                self._thread.join(STOP_TIMEOUT)
+        self._thread = None
+        self._servers = []
+        if self._parts is not None:
+            self._parts.cleanup()
+            self._parts = None
+        self._urls = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self._urls[0] if self._urls else "not started"
+        return f"Sandbox({where}, workspace_id={self.workspace_id!r})"
+
+    # -- where and who ---------------------------------------------------------------------------
+    def _running(self) -> SandboxParts:
+        if self._parts is None or self._urls is None:
+            raise RuntimeError("the sandbox is not running: use `with Sandbox() as sb:` or start()")
+        return self._parts
+
+    @property
+    def base_url(self) -> str:
+        """The Airbyte API's base URL, ``http://127.0.0.1:PORT``."""
+        self._running()
+        assert self._urls is not None
+        return self._urls[0]
+
+    @property
+    def stripe_url(self) -> str:
+        """The Stripe emulator's own base URL (for Stripe clients and curl, with the secret key)."""
+        self._running()
+        assert self._urls is not None
+        return self._urls[1]
+
+    @property
+    def client_id(self) -> str:
+        """The demo organization's client id."""
+        return self.primary.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The demo organization's client secret."""
+        return self.primary.client_secret
+
+    @property
+    def organization_id(self) -> str:
+        """The demo organization's id (for ``X-Organization-Id``)."""
+        return self.primary.organization_id
+
+    @property
+    def workspace_id(self) -> str:
+        """The demo customer's workspace id."""
+        return self.primary.workspace_id
+
+    @property
+    def workspace_name(self) -> str:
+        """The demo customer's workspace name."""
+        return self.primary.workspace_name
+
+    @property
+    def stripe_source_id(self) -> str:
+        """The demo workspace's Stripe (API) source."""
+        return self.primary.stripe_source_id
+
+    @property
+    def file_source_id(self) -> str:
+        """The demo workspace's file (S3-like) source."""
+        return self.primary.file_source_id
+
+    @property
+    def stripe_secret_key(self) -> str:
+        """The Stripe key stored in the demo Stripe source (to assert it never leaks)."""
+        key = self._state.primary.stripe_source.secret_key
+        assert key is not None
+        return key
+
+    @property
+    def files_dir(self) -> Path:
+        """The file store's root folder (a temporary copy of the seeded files unless given)."""
+        return self._running().files_root
+
+    @property
+    def large_file_path(self) -> str | None:
+        """The store key of the generated large binary; None when serving a caller's folder."""
+        return None if self._settings["files_dir"] is not None else LARGE_FILE
+
+    @property
+    def large_file_size(self) -> int:
+        """The size in bytes of ``large_file_path``."""
+        return int(self._settings["large_file_size"])
+
+    # -- logs and knobs --------------------------------------------------------------------------
+    @property
+    def token_requests(self) -> int:
+        """Calls to the token endpoints (application and scoped) since start or reset_log()."""
+        return self._state.token_requests
+
+    @property
+    def upstream_requests(self) -> list[UpstreamRecord]:
+        """Every request the proxy sent upstream (key masked), oldest first."""
+        return self._running().context.upstream_log()
+
+    @property
+    def faults(self) -> FaultConfig:
+        """The fault configuration in force."""
+        return self._running().context.injector.config
+
+    @property
+    def fault_calls(self) -> int:
+        """Calls to the fault-targeted endpoints counted since the faults were last set."""
+        return self._running().context.injector.calls
+
+    def set_faults(self, faults: FaultConfig | None) -> None:
+        """Replace the fault configuration (None: no faults); the call count restarts at 0."""
+        self._running().context.injector.configure(faults or FaultConfig())
+
+    def expire_tokens(self) -> None:
+        """Make every token issued so far expire now (the next call with one gets 401)."""
+        self._state.expire_tokens()
+
+    def revoke_stripe_key(self) -> None:
+        """Make the Stripe emulator refuse the demo source's stored key (upstream 401 via proxy)."""
+        self._state.revoke_stripe_key(self.stripe_secret_key)
+
+    def reset_log(self) -> None:
+        """Forget the upstream request log and the token request count."""
+        self._running().context.reset_log()
+        self._state.reset_token_requests()
+
+
+def run_sandbox(
+    port: int = 8765,
+    *,
+    host: str = "127.0.0.1",
+    stripe_port: int = 0,
+    out: TextIO | None = None,
+    stop_event: threading.Event | None = None,
+    **settings: Any,
+) -> None:
+    """Serve a sandbox in the foreground (the CLI's ``sandbox`` command) until Ctrl-C or SIGTERM.
+
+    Prints the base URL and the demo credentials first. ``settings`` are ``Sandbox``'s keyword
+    arguments (faults, token_lifetime, envelope, seed, files_dir, large_file_size).
+    """
+    out = out or sys.stdout
+    stop = stop_event or threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if in_main else None
+    try:
+        with Sandbox(
+            host=host, port=port, stripe_port=stripe_port, access_log=True, **settings
+        ) as sb:
+            print(describe(sb), file=out, flush=True)
+            try:
+                while not stop.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+            print("Stopping the sandbox.", file=out, flush=True)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def describe(sb: Sandbox) -> str:
+    """The banner the CLI prints: URLs and the demo credentials (sandbox-only, not secrets)."""
+    return "\n".join(
+        [
+            "Airbyte Embedded sandbox is running.",
+            f"  base URL          {sb.base_url}",
+            f"  Stripe emulator   {sb.stripe_url}",
+            f"  client id         {sb.client_id}",
+            f"  client secret     {sb.client_secret}",
+            f"  organization id   {sb.organization_id}",
+            f"  workspace id      {sb.workspace_id}",
+            f"  stripe source id  {sb.stripe_source_id}",
+            f"  file source id    {sb.file_source_id}",
+            "",
+            "Try it:",
+            f"  export AIRBYTE_API_URL={sb.base_url}",
+            f"  export AIRBYTE_CLIENT_ID={sb.client_id}",
+            f"  export AIRBYTE_CLIENT_SECRET={sb.client_secret}",
+            f"  export AIRBYTE_WORKSPACE_ID={sb.workspace_id}",
+            "Press Ctrl-C to stop.",
+        ]
+    )
