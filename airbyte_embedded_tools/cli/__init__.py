@@ -12,7 +12,8 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from .exit_codes import CommandError, ExitCode, describe_error
 from .output import Output
@@ -20,7 +21,7 @@ from .parser import build_parser
 
 __all__ = ["CommandError", "ExitCode", "main"]
 
-AsyncCommand = Callable[[argparse.Namespace, Output], Awaitable[int]]
+AsyncCommand = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
 
 
 def _async_command(name: str) -> AsyncCommand:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-
+from airbyte_embedded_tools.config import DEFAULT_CHUNK_SIZE
 from airbyte_embedded_tools.errors import RangeNotSatisfiableError
 
 from .output import format_size
 
-__all__ = ["DownloadResult", "download"]
+__all__ = ["DownloadResult", "copy_range", "download"]
 
 PROGRESS_THRESHOLD = 1024 * 1024
 """Files at least this large get a progress bar (if stderr is a terminal and tqdm is installed)."""
@@ -166,7 +166,7 @@ def _progress_bar(total: int | None, initial: int, name: str, enabled: bool) -> 
             bar.close()
 
 
-async def _copy(
+async def copy_range(
     client: AirbyteEmbeddedClient,
     source_id: str,
     path: str,
@@ -174,20 +174,28 @@ async def _copy(
     *,
     start: int,
     length: int | None,
-    progress: _Progress,
+    progress: _Progress | None = None,
 ) -> None:
-    """Write ``length`` bytes (all to the end when None) of the file from ``start`` to ``sink``."""
+    """Write ``length`` bytes (to the end when None) of the file from ``start`` on to ``sink``."""
     remaining = length
     if remaining is not None and remaining <= 0:
         return
-    async for chunk in client.stream_file(source_id, path, start=start):
-        piece = chunk if remaining is None else chunk[:remaining]
-        sink.write(piece)
-        progress.update(len(piece))
-        if remaining is not None:
-            remaining -= len(piece)
-            if remaining <= 0:
-                return
+    chunk_size = DEFAULT_CHUNK_SIZE if remaining is None else min(DEFAULT_CHUNK_SIZE, remaining)
+    stream = client.stream_file(source_id, path, start=start, chunk_size=chunk_size)
+    try:
+        async for chunk in stream:
+            piece = chunk if remaining is None else chunk[:remaining]
+            sink.write(piece)
+            if progress is not None:
+                progress.update(len(piece))
+            if remaining is not None:
+                remaining -= len(piece)
+                if remaining <= 0:
+                    return
+    finally:  # stopping early must release the open ranged response now, not at GC
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def download(
@@ -214,7 +222,7 @@ async def download(
         plan.part.open("ab" if plan.offset else "wb") as sink,
         _progress_bar(length, plan.offset, dest.name, progress) as bar,
     ):
-        await _copy(
+        await copy_range(
             client,
             source_id,
             path,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from airbyte_embedded_tools.models import FileEntry
 
-from .download import download
+from .download import copy_range, download
 from .exit_codes import ExitCode
 from .output import Output, format_size, format_table, format_time
 from .settings import make_client
@@ -59,14 +59,9 @@ async def run_cat(args: argparse.Namespace, out: Output) -> int:
             else:
                 out.note(result.summary())
             return ExitCode.OK
-        sink = sys.stdout.buffer
-        remaining = None if end is None else end - start + 1
-        async for chunk in client.stream_file(args.source_id, args.path, start=start):
-            if remaining is not None:
-                chunk = chunk[:remaining]
-                remaining -= len(chunk)
-            sink.write(chunk)
-            if remaining == 0:
-                break
-        sink.flush()
+        length = None if end is None else end - start + 1
+        await copy_range(
+            client, args.source_id, args.path, sys.stdout.buffer, start=start, length=length
+        )
+        sys.stdout.buffer.flush()
     return ExitCode.OK

@@ -8,13 +8,12 @@ there (or ``--json`` before the subcommand) for machine output.
 from __future__ import annotations
 
 import argparse
-import os
 
 from .exit_codes import EXIT_CODES_HELP
 
 __all__ = ["build_parser", "parse_key_value", "parse_range"]
 
-ENV_SOURCE_ID = "AIRBYTE_SOURCE_ID"
+ENV_STRIPE_SOURCE_ID = "AIRBYTE_STRIPE_SOURCE_ID"
 ENV_FILE_SOURCE_ID = "AIRBYTE_FILE_SOURCE_ID"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -291,22 +290,14 @@ def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parents=[_common(with_json_flag=True)],
         help="serve the tools over MCP (stdio, or streamable HTTP with --http)",
         description="Serve apis_make_request, files_list and files_read over MCP. Credentials as "
-        f"for every command; default sources from ${ENV_SOURCE_ID} and ${ENV_FILE_SOURCE_ID}. "
+        f"for every command; sources from ${ENV_STRIPE_SOURCE_ID} and ${ENV_FILE_SOURCE_ID}. "
         "Needs the 'mcp' extra.",
     )
     p.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     p.add_argument("--port", type=_port, default=8000, help="HTTP port (default: 8000)")
     p.add_argument("--host", type=_loopback, default="127.0.0.1", help="HTTP host (loopback only)")
-    p.add_argument(
-        "--source-id",
-        default=os.environ.get(ENV_SOURCE_ID) or None,
-        help=f"API source (default: ${ENV_SOURCE_ID})",
-    )
-    p.add_argument(
-        "--file-source-id",
-        default=os.environ.get(ENV_FILE_SOURCE_ID) or None,
-        help=f"file source (default: ${ENV_FILE_SOURCE_ID})",
-    )
+    p.add_argument("--source-id", help=f"Stripe source id (default: ${ENV_STRIPE_SOURCE_ID})")
+    p.add_argument("--file-source-id", help=f"file source id (default: ${ENV_FILE_SOURCE_ID})")
     p.add_argument(
         "--allow-writes",
         action="store_true",

@@ -16,7 +16,7 @@ from .exit_codes import CommandError, ExitCode
 from .output import Output
 from .settings import make_client
 
-__all__ = ["load_body", "resolve_url", "run_request"]
+__all__ = ["load_body", "merge_params", "resolve_url", "run_request"]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 _METHOD = re.compile(r"^[A-Z]+$")
@@ -47,6 +47,20 @@ def load_body(raw: str | None) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise CommandError(f"--json is not valid JSON: {exc.msg} at position {exc.pos}") from None
+
+
+def merge_params(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]] | None:
+    """``--param`` pairs as query parameters; a repeated key becomes a list (sent repeated)."""
+    params: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        previous = params.get(key)
+        if previous is None:
+            params[key] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            params[key] = [previous, value]
+    return params or None
 
 
 def _body(response: ProxyResponse) -> Any:
@@ -96,7 +110,7 @@ async def run_request(args: argparse.Namespace, out: Output) -> int:
             args.source_id,
             method,
             url,
-            params=list(args.params) or None,
+            params=merge_params(args.params),
             headers=dict(args.headers) or None,
             json=body,
             retry_non_idempotent=False,

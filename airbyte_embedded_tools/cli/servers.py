@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
-from .exit_codes import ExitCode
+from .exit_codes import CommandError, ExitCode
 from .output import Output
 
 __all__ = ["run_demo", "run_mcp", "run_sandbox_command"]
+
+_FAULT_OPTIONS = ("latency", "rate_429", "rate_5xx", "rate_drop", "rate_truncate")
 
 
 def run_demo(argv: Sequence[str]) -> int:
@@ -22,32 +25,29 @@ def run_sandbox_command(args: argparse.Namespace, out: Output) -> int:
     """Serve the sandbox in the foreground with the requested faults until interrupted."""
     from airbyte_embedded_tools.sandbox import FaultConfig, run_sandbox
 
-    faults = FaultConfig(
-        latency=args.latency or 0.0,
-        rate_429=args.rate_429 or 0.0,
-        rate_5xx=args.rate_5xx or 0.0,
-        rate_drop=args.rate_drop or 0.0,
-        rate_truncate=args.rate_truncate or 0.0,
-        seed=args.seed or 0,
-    )
-    try:
-        run_sandbox(
-            port=args.port,
-            host=args.host,
-            faults=faults,
-            token_lifetime=args.token_lifetime,
-            envelope=args.envelope,
-        )
-    except KeyboardInterrupt:
-        out.note("sandbox stopped")
+    rates = {name: getattr(args, name) for name in _FAULT_OPTIONS}
+    settings: dict[str, Any] = {}
+    if any(value is not None for value in rates.values()):
+        chosen = {name: value for name, value in rates.items() if value is not None}
+        try:
+            settings["faults"] = FaultConfig(seed=args.seed or 0, **chosen)
+        except ValueError as exc:
+            raise CommandError(f"invalid fault settings: {exc}") from None
+    if args.seed is not None:
+        settings["seed"] = args.seed
+    if args.token_lifetime is not None:
+        settings["token_lifetime"] = args.token_lifetime
+    if args.envelope is not None:
+        settings["envelope"] = args.envelope
+    run_sandbox(args.port, host=args.host, out=out.stdout, **settings)
     return ExitCode.OK
 
 
 def run_mcp(args: argparse.Namespace) -> int:
     """Serve the tools over MCP (stdio or streamable HTTP) with credentials from the environment."""
-    from airbyte_embedded_tools.integrations.mcp_server import serve_from_env
+    from airbyte_embedded_tools.integrations.mcp_server import run_mcp_server
 
-    serve_from_env(
+    run_mcp_server(
         transport="streamable-http" if args.http else "stdio",
         host=args.host,
         port=args.port,

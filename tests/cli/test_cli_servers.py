@@ -1,0 +1,136 @@
+"""``airbyte-embedded sandbox`` in the foreground, ``--help``, and the pure helpers of the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+from cli_helpers import CLI
+
+from airbyte_embedded_tools.cli.exit_codes import ExitCode, describe_error
+from airbyte_embedded_tools.cli.output import format_size, format_table
+from airbyte_embedded_tools.cli.parser import parse_range
+from airbyte_embedded_tools.errors import (
+    APITimeoutError,
+    AuthenticationError,
+    NotFoundError,
+    UpstreamError,
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "exited"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listening on {port} after {timeout} s")
+
+
+def test_sandbox_command_serves_and_prints_credentials() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*CLI, "sandbox", "--port", str(port), "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for_port(port, proc)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        text = out.decode()
+        assert f"http://127.0.0.1:{port}" in text
+        assert "client" in text.lower()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (0, -signal.SIGINT), err
+
+
+def test_sandbox_command_token_endpoint_answers() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*CLI, "sandbox", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_for_port(port, proc)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/account/applications/token",
+            json={"client_id": "nobody", "client_secret": "wrong"},
+        )
+        assert answer.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_sandbox_refuses_a_public_host() -> None:
+    proc = subprocess.run(
+        [*CLI, "sandbox", "--host", "0.0.0.0"], capture_output=True, timeout=30, check=False
+    )
+    assert proc.returncode == 2
+    assert b"loopback" in proc.stderr
+
+
+def test_help_lists_commands_and_exit_codes() -> None:
+    proc = subprocess.run([*CLI, "--help"], capture_output=True, timeout=30, check=True)
+    text = proc.stdout.decode()
+    for command in ("request", "ls", "cat", "token", "mcp", "sandbox", "demo"):
+        assert command in text
+    assert "5  upstream error" in text
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    proc = subprocess.run([*CLI, "frobnicate"], capture_output=True, timeout=30, check=False)
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("0-9", (0, 9)), ("10-", (10, None)), ("5-5", (5, 5))]
+)
+def test_parse_range(text: str, expected: tuple[int, int | None]) -> None:
+    assert parse_range(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "-5", "a-b", "9-3", "5", "-"])
+def test_parse_range_rejects(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_range(text)
+
+
+def test_describe_error_codes_and_one_line() -> None:
+    cases = [
+        (AuthenticationError("bad\ncredentials", status_code=401), ExitCode.AUTHENTICATION),
+        (NotFoundError("no source", status_code=404), ExitCode.NOT_FOUND),
+        (UpstreamError("stripe said 404", upstream_status=404), ExitCode.UPSTREAM),
+        (APITimeoutError("timed out"), ExitCode.CONNECTION),
+        (RuntimeError("boom"), ExitCode.ERROR),
+    ]
+    for exc, code in cases:
+        got, line = describe_error(exc)
+        assert got == code
+        assert line.startswith("error: ")
+        assert "\n" not in line
+
+
+def test_format_helpers() -> None:
+    assert format_size(532) == "532 B"
+    assert format_size(3 * 1024 * 1024) == "3.0 MiB"
+    table = format_table(["SIZE", "PATH"], [["1 B", "a"], ["10.0 KiB", "b/c"]], right=[0])
+    assert table.splitlines() == ["    SIZE  PATH", "     1 B  a", "10.0 KiB  b/c"]
