@@ -1,11 +1,12 @@
-"""Fixtures of the documents tests: a sync client bound to the session sandbox."""
+"""Fixtures of the documents tests: a sync client (session sandbox), a client for a fresh one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
@@ -24,4 +25,11 @@ def client_kwargs(sb: Sandbox) -> dict[str, str]:
 def sync_client(sandbox: Sandbox) -> Iterator[SyncAirbyteEmbeddedClient]:
     """A SyncAirbyteEmbeddedClient bound to the session sandbox."""
     with SyncAirbyteEmbeddedClient(**client_kwargs(sandbox)) as client:
+        yield client
+
+
+@pytest.fixture
+async def fresh_client(fresh_sandbox: Sandbox) -> AsyncIterator[AirbyteEmbeddedClient]:
+    """An AirbyteEmbeddedClient bound to this test's own ``fresh_sandbox``."""
+    async with AirbyteEmbeddedClient(**client_kwargs(fresh_sandbox)) as client:
         yield client
