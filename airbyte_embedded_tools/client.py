@@ -453,8 +453,9 @@ class AirbyteEmbeddedClient:
         stream = _FileStream(path, offset=start)
         while stream.total is None or stream.offset < stream.total:
             state = self._retry.start()
+            chunk_last = stream.offset + chunk_size - 1
             while True:  # one chunk; a broken connection resumes at stream.offset
-                last = stream.offset + chunk_size - 1
+                last = chunk_last
                 if stream.total is not None:
                     last = min(last, stream.total - 1)
                 headers = {
