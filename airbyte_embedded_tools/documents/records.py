@@ -29,6 +29,7 @@ __all__ = [
     "OffsetPaginator",
     "PageRequest",
     "Paginator",
+    "SinglePage",
     "StripePaginator",
     "api_url",
     "canonical_json",
@@ -200,6 +201,19 @@ class StripePaginator:
         if last_id is None:
             raise ParseError(f"has_more is set but the last record has no {self.id_key!r}")
         return PageRequest(request.url, {**request.params, "starting_after": last_id})
+
+
+@dataclass(frozen=True)
+class SinglePage:
+    """No pagination: one request as given (e.g. retrieving one object with record_path=None)."""
+
+    def first(self, request: PageRequest) -> PageRequest:
+        return request
+
+    def next(
+        self, request: PageRequest, response: ProxyResponse, body: Any, records: Sequence[Any]
+    ) -> PageRequest | None:
+        return None
 
 
 @dataclass(frozen=True)
