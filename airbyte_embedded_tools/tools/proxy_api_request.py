@@ -358,8 +358,8 @@ def _shape_list(status_line: str, data: dict[str, Any], fields: list[str], max_c
         shown -= 1
     if not records:
         return _join(head, _list_note(data, 0, fields, max_chars))
-    first = cut_text(lines[0], budget)
-    cut = f"{first} [cut: this record alone passes the limit; ask for fewer fields]"
+    first = cut_text(dumps(compact(project(records[0], fields)), indent=1), budget)
+    cut = f"{first}\n[cut: this record alone passes the limit; ask for fewer fields]"
     return _join(head, cut, _list_note(data, 1, fields, max_chars))
 
 
