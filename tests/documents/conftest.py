@@ -33,3 +33,10 @@ async def fresh_client(fresh_sandbox: Sandbox) -> AsyncIterator[AirbyteEmbeddedC
     """An AirbyteEmbeddedClient bound to this test's own ``fresh_sandbox``."""
     async with AirbyteEmbeddedClient(**client_kwargs(fresh_sandbox)) as client:
         yield client
+
+
+@pytest.fixture
+def fresh_sync_client(fresh_sandbox: Sandbox) -> Iterator[SyncAirbyteEmbeddedClient]:
+    """A SyncAirbyteEmbeddedClient bound to this test's own ``fresh_sandbox``."""
+    with SyncAirbyteEmbeddedClient(**client_kwargs(fresh_sandbox)) as client:
+        yield client
