@@ -84,12 +84,18 @@ class TokenProvider:
             return self._current[0]
 
     def invalidate(self, token: AccessToken) -> None:
-        """Forget ``token`` after the service rejected it (401), so the next call exchanges anew."""
+        """Forget ``token`` after the service rejected it (401), so the next call exchanges anew.
+
+        A rejected scoped token drops the application token too: both were issued together and
+        expire together, so reusing it would only cost a failed scoped-token request.
+        """
         value = token.value.get_secret_value()
-        for attr in ("_current", "_application"):
-            cached: tuple[AccessToken, float] | None = getattr(self, attr)
-            if cached is not None and cached[0].value.get_secret_value() == value:
-                setattr(self, attr, None)
+        current, application = self._current, self._application
+        if current is not None and current[0].value.get_secret_value() == value:
+            self._current = None
+            self._application = None
+        if application is not None and application[0].value.get_secret_value() == value:
+            self._application = None
 
     async def _app_token(self) -> tuple[AccessToken, float]:
         """The cached application token, or a new one from the client credentials."""

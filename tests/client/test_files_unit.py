@@ -76,6 +76,12 @@ async def collect(stream: AsyncIterator[bytes]) -> bytes:
     return b"".join([piece async for piece in stream])
 
 
+async def drain(stream: AsyncIterator[bytes], into: bytearray) -> None:
+    """Append every piece to ``into`` (what was received survives an exception)."""
+    async for piece in stream:
+        into += piece
+
+
 @pytest.fixture
 def server(fake: FakeAirbyte) -> FileServer:
     files = FileServer()
@@ -104,7 +110,9 @@ async def test_listing_follows_every_page(fake: FakeAirbyte, make_client: MakeCl
     assert "page_token" not in seen[0].url.params
 
 
-async def test_a_repeated_page_token_stops_the_listing(fake: FakeAirbyte, make_client: MakeClient) -> None:
+async def test_a_repeated_page_token_stops_the_listing(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
     fake.handler = lambda r: httpx.Response(200, json={"files": ["x"], "next_page_token": "same"})
     with pytest.raises(AirbyteEmbeddedError, match="repeated a page token"):
         await make_client().list_files("src")
@@ -160,7 +168,9 @@ async def test_read_file_retries_a_short_206(server: FileServer, make_client: Ma
     assert len(server.ranges) == 2
 
 
-async def test_stream_file_is_byte_identical_in_chunks(server: FileServer, make_client: MakeClient) -> None:
+async def test_stream_file_is_byte_identical_in_chunks(
+    server: FileServer, make_client: MakeClient
+) -> None:
     got = await collect(make_client().stream_file("src", "a.bin", chunk_size=4096))
     assert hashlib.sha256(got).digest() == hashlib.sha256(DATA).digest()
     assert server.ranges == ["bytes=0-4095", "bytes=4096-8191", "bytes=8192-10239"]
@@ -173,7 +183,12 @@ async def test_stream_file_resumes_from_the_last_byte_received(
     pieces = [p async for p in make_client().stream_file("src", "a.bin", chunk_size=4096)]
     assert b"".join(pieces) == DATA
     # chunk 2 broke after 2048 bytes: resumed at 4096+2048; its resume came short (1/3 of 2048)
-    assert server.ranges[:4] == ["bytes=0-4095", "bytes=4096-8191", "bytes=6144-8191", "bytes=6826-8191"]
+    assert server.ranges[:4] == [
+        "bytes=0-4095",
+        "bytes=4096-8191",
+        "bytes=6144-8191",
+        "bytes=6826-8191",
+    ]
     assert len(fake.sleeps) == 3
 
 
@@ -183,12 +198,13 @@ async def test_stream_file_from_an_offset(server: FileServer, make_client: MakeC
     assert server.ranges == ["bytes=7000-11999"]
 
 
-async def test_stream_file_detects_a_changed_etag(server: FileServer, make_client: MakeClient) -> None:
+async def test_stream_file_detects_a_changed_etag(
+    server: FileServer, make_client: MakeClient
+) -> None:
     server.faults = {2: "etag"}
     received = bytearray()
     with pytest.raises(FileChangedError, match="changed while being read"):
-        async for piece in make_client().stream_file("src", "a.bin", chunk_size=4096):
-            received += piece
+        await drain(make_client().stream_file("src", "a.bin", chunk_size=4096), received)
     assert bytes(received) == DATA[:4096]
 
 
@@ -197,19 +213,23 @@ async def test_stream_file_gives_up_with_incomplete_read(
 ) -> None:
     server.faults = {n: "drop" for n in range(1, 20)}
     received = bytearray()
+    stream = make_client(max_retries=2).stream_file("src", "a.bin", chunk_size=8192)
     with pytest.raises(IncompleteReadError, match="retries ran out"):
-        async for piece in make_client(max_retries=2).stream_file("src", "a.bin", chunk_size=8192):
-            received += piece
+        await drain(stream, received)
     assert bytes(received) == DATA[: len(received)]  # never a byte twice, never a gap
     assert len(server.ranges) == 3
 
 
-async def test_stream_file_of_an_empty_file_yields_nothing(fake: FakeAirbyte, make_client: MakeClient) -> None:
+async def test_stream_file_of_an_empty_file_yields_nothing(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
     fake.handler = FileServer(data=b"")
     assert await collect(make_client().stream_file("src", "empty.txt")) == b""
 
 
-async def test_stream_file_when_the_server_ignores_range(fake: FakeAirbyte, make_client: MakeClient) -> None:
+async def test_stream_file_when_the_server_ignores_range(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=DATA, headers={"etag": '"v1"'})
 

@@ -91,7 +91,13 @@ async def test_read_file_refuses_bad_ranges(
 
 @pytest.mark.parametrize(
     "url",
-    ["http://api.airbyte.ai", "http://10.0.0.1:8000", "ftp://127.0.0.1", "api.airbyte.ai", "https://u:p@x.io"],
+    [
+        "http://api.airbyte.ai",
+        "http://10.0.0.1:8000",
+        "ftp://127.0.0.1",
+        "api.airbyte.ai",
+        "https://u:p@x.io",
+    ],
 )
 def test_base_url_must_be_https_unless_loopback(url: str) -> None:
     with pytest.raises(ConfigurationError):
@@ -100,7 +106,13 @@ def test_base_url_must_be_https_unless_loopback(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8123/", "http://localhost:1", "http://[::1]:9", "http://127.9.9.9", "https://x.io/"],
+    [
+        "http://127.0.0.1:8123/",
+        "http://localhost:1",
+        "http://[::1]:9",
+        "http://127.9.9.9",
+        "https://x.io/",
+    ],
 )
 def test_base_url_accepted_and_normalised(url: str) -> None:
     client = AirbyteEmbeddedClient("id", "secret", base_url=url)
@@ -115,7 +127,10 @@ def test_base_url_accepted_and_normalised(url: str) -> None:
         ({"client_secret": "s"}, "AIRBYTE_CLIENT_ID"),
         ({"client_id": "id", "client_secret": "s", "token": "t"}, "not both"),
         ({"token": "t", "workspace_id": "w"}, "used as is"),
-        ({"client_id": "i", "client_secret": "s", "workspace_id": "w", "workspace_name": "n"}, "not both"),
+        (
+            {"client_id": "i", "client_secret": "s", "workspace_id": "w", "workspace_name": "n"},
+            "not both",
+        ),
         ({"client_id": "i", "client_secret": "s", "max_retries": -1}, "max_retries"),
     ],
 )
