@@ -1,0 +1,85 @@
+"""``create_mcp_server`` in-process: several sources, setup errors, the missing-extra message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from mcp.types import CallToolResult, TextContent
+from mcp_helpers import MCP_COMMAND, REPO, server_env, stripe_ids
+
+from airbyte_embedded_tools.errors import ConfigurationError
+from airbyte_embedded_tools.integrations.mcp_server import create_mcp_server, sources_from_env
+from airbyte_embedded_tools.sources import Source
+
+
+def _text(result: Any) -> str:
+    assert isinstance(result, CallToolResult)
+    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
+
+
+async def test_several_api_sources_need_a_source_id(sandbox: Any, client: Any) -> None:
+    server = create_mcp_server(
+        client,
+        sources={
+            "stripe": sandbox.stripe_source_id,
+            "acquired": Source.api(sandbox.other_workspace.stripe_source_id),
+        },
+    )
+    tools = {tool.name: tool for tool in await server.list_tools()}
+    assert set(tools) == {"apis_make_request"}
+    schema = tools["apis_make_request"].inputSchema
+    assert schema["required"] == ["source_id", "url"]
+    assert "source" not in schema["properties"]
+
+    missing = await server.call_tool("apis_make_request", {"url": "/v1/invoices"})
+    assert isinstance(missing, CallToolResult)
+    assert missing.isError is True
+    assert "`source_id` is required" in _text(missing)
+
+    by_name = await server.call_tool(
+        "apis_make_request", {"source_id": "stripe", "url": "/v1/invoices", "params": {"limit": 1}}
+    )
+    assert stripe_ids(sandbox, "invoices", 1)[0] in _text(by_name)
+    # the other workspace's source is refused by Airbyte: a readable tool error, no crash
+    other = await server.call_tool(
+        "apis_make_request",
+        {"source_id": sandbox.other_workspace.stripe_source_id, "url": "/v1/invoices"},
+    )
+    assert isinstance(other, CallToolResult)
+    assert other.isError is True
+    assert "Error: apis_make_request on source 'acquired' failed" in _text(other)
+
+
+def test_sources_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIRBYTE_STRIPE_SOURCE_ID", raising=False)
+    monkeypatch.delenv("AIRBYTE_FILE_SOURCE_ID", raising=False)
+    with pytest.raises(ConfigurationError, match="AIRBYTE_STRIPE_SOURCE_ID"):
+        sources_from_env()
+    monkeypatch.setenv("AIRBYTE_FILE_SOURCE_ID", "files-123")
+    bound = sources_from_env(source_id="api-456")
+    assert bound["stripe"].id == "api-456"
+    assert bound["stripe"].kind == "api"
+    assert bound["files"].id == "files-123"
+
+
+def test_cli_without_sources_is_a_usage_error(sandbox: Any) -> None:
+    env = server_env(sandbox)
+    del env["AIRBYTE_STRIPE_SOURCE_ID"], env["AIRBYTE_FILE_SOURCE_ID"]
+    proc = subprocess.run(MCP_COMMAND, env=env, cwd=REPO, capture_output=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("error: no source to serve")
+
+
+def test_missing_sdk_names_the_extra() -> None:
+    code = (
+        "import sys; sys.modules['mcp'] = None\n"
+        "try:\n    import airbyte_embedded_tools.integrations.mcp_server\n"
+        "except ImportError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
+    assert "pip install 'airbyte-embedded-tools[mcp]'" in out
