@@ -122,6 +122,8 @@ class ListFilesTool(AirbyteTool[ListFilesInput]):
                 f"[More files exist beyond these {len(entries)}. Use a narrower prefix (one of "
                 f"the folders above){more}.]"
             )
+        if not args.recursive:
+            notes.append("[Sub-folders are not listed: use recursive=true to include their files.]")
         return "\n".join([head, *lines[:shown], *notes])
 
 

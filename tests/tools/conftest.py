@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -44,10 +44,8 @@ def sync_client(sandbox: Sandbox) -> Iterator[SyncAirbyteEmbeddedClient]:
 
 
 @pytest.fixture
-async def toolkit(
-    sandbox: Sandbox, client: AirbyteEmbeddedClient
-) -> AsyncIterator[AirbyteEmbeddedTools]:
+async def toolkit(sandbox: Sandbox, client: AirbyteEmbeddedClient) -> AirbyteEmbeddedTools:
     """Read-only tools over the sandbox's Stripe source ('stripe') and file source ('files')."""
-    yield AirbyteEmbeddedTools(
+    return AirbyteEmbeddedTools(
         client, source_id=sandbox.stripe_source_id, file_source_id=sandbox.file_source_id
     )
