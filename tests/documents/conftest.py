@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
 
-def client_kwargs(sb: Sandbox) -> dict[str, str]:
+def client_kwargs(sb: Sandbox) -> dict[str, Any]:
     """The arguments that connect a client to ``sb``'s primary workspace."""
     return {
         "client_id": sb.client_id,
