@@ -98,6 +98,9 @@ def describe_error(exc: BaseException) -> tuple[ExitCode, str]:
         message = str(exc) or type(exc).__name__
     elif isinstance(exc, ImportError):
         message = str(exc)
+    elif isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        message = f"{exc.strerror}{where}"
     else:
         message = f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
     hint = next((h for cls, h in _HINTS.items() if isinstance(exc, cls)), None)

@@ -105,11 +105,14 @@ def _loopback(text: str) -> str:
     return text
 
 
-def _common(*, with_json_flag: bool) -> argparse.ArgumentParser:
-    """Global options, shared by the main parser and every subcommand (SUPPRESS keeps either)."""
+def _common(*, with_json_flag: bool, output: bool = True) -> argparse.ArgumentParser:
+    """Global options, shared by the main parser and every subcommand (SUPPRESS keeps either).
+
+    ``output=False`` (servers) leaves out the output format, which they do not use.
+    """
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("global options")
-    if with_json_flag:
+    if with_json_flag and output:
         group.add_argument(
             "--json",
             dest="output_format",
@@ -118,13 +121,14 @@ def _common(*, with_json_flag: bool) -> argparse.ArgumentParser:
             default=argparse.SUPPRESS,
             help="machine-readable JSON output (same as --format json)",
         )
-    group.add_argument(
-        "--format",
-        dest="output_format",
-        choices=("human", "json"),
-        default=argparse.SUPPRESS,
-        help="output format (default: human)",
-    )
+    if output:
+        group.add_argument(
+            "--format",
+            dest="output_format",
+            choices=("human", "json"),
+            default=argparse.SUPPRESS,
+            help="output format (default: human)",
+        )
     group.add_argument(
         "--base-url",
         default=argparse.SUPPRESS,
@@ -256,7 +260,7 @@ def _add_token(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _add_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "sandbox",
-        parents=[_common(with_json_flag=True)],
+        parents=[_common(with_json_flag=False, output=False)],
         help="run the local sandbox (the Airbyte Embedded API with Stripe and files behind it)",
         description="Run the sandbox in the foreground until Ctrl-C; prints its base URL and demo "
         "credentials. Needs the 'sandbox' extra.",
@@ -287,7 +291,7 @@ def _add_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "mcp",
-        parents=[_common(with_json_flag=True)],
+        parents=[_common(with_json_flag=False, output=False)],
         help="serve the tools over MCP (stdio, or streamable HTTP with --http)",
         description="Serve apis_make_request, files_list and files_read over MCP. Credentials as "
         f"for every command; sources from ${ENV_STRIPE_SOURCE_ID} and ${ENV_FILE_SOURCE_ID}. "

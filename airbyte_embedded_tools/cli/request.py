@@ -19,7 +19,7 @@ from .settings import make_client
 __all__ = ["load_body", "merge_params", "resolve_url", "run_request"]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
-_METHOD = re.compile(r"^[A-Z]+$")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def resolve_url(url: str, connector: str) -> str:
@@ -96,8 +96,8 @@ def _print(response: ProxyResponse, out: Output) -> None:
 async def run_request(args: argparse.Namespace, out: Output) -> int:
     """Send the request, print the upstream's answer; exit 5 when the upstream answered 4xx/5xx."""
     method: str = args.method
-    if not _METHOD.match(method):
-        raise CommandError(f"invalid HTTP method {method!r}")
+    if method not in METHODS:
+        raise CommandError(f"unsupported HTTP method {method!r} (use one of {', '.join(METHODS)})")
     if method not in READ_METHODS and not args.allow_write:
         raise CommandError(
             f"{method} can change the customer's data; pass --allow-write to send it",

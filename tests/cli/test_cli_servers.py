@@ -134,3 +134,15 @@ def test_format_helpers() -> None:
     assert format_size(3 * 1024 * 1024) == "3.0 MiB"
     table = format_table(["SIZE", "PATH"], [["1 B", "a"], ["10.0 KiB", "b/c"]], right=[0])
     assert table.splitlines() == ["    SIZE  PATH", "     1 B  a", "10.0 KiB  b/c"]
+
+
+def test_demo_receives_its_arguments() -> None:
+    proc = subprocess.run([*CLI, "demo", "--help"], capture_output=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert b"airbyte-embedded demo" in proc.stdout  # the demo's own parser answered
+
+
+def test_describe_error_for_local_files() -> None:
+    code, line = describe_error(FileNotFoundError(2, "No such file or directory", "/x/y.bin"))
+    assert code == ExitCode.ERROR
+    assert line == "error: No such file or directory: /x/y.bin"
