@@ -104,6 +104,8 @@ def plan_next(conv: Conversation, tools: Sequence[ToolSpec]) -> ToolCall | str:
         return _plan_file_question(conv, box)
     if box.api and any(word in question for word in _RESOURCES):
         return _plan_listing(conv, box.api)
+    if box.list_files and box.read_file:  # anything else may be in the customer's files
+        return _plan_file_question(conv, box)
     return (
         "I am the deterministic offline stand-in model: I can answer questions about who owes "
         "money, what a customer's files say, or list Stripe objects. Set COOKBOOK_MODEL to use a "
@@ -334,22 +336,50 @@ def _best_path(paths: list[str], question: str) -> str:
     return max(paths, key=score)
 
 
+_LIST_MARK = re.compile(r"^\s*(?:[-*#>]+|\d+[.)])\s*")
+
+
+def _passages(text: str, path: str) -> list[str]:
+    """The text as sentences, headings and list items, without the tool's own framing lines."""
+    units: list[str] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        joined = " ".join(paragraph).strip()
+        units.extend(s for s in re.split(r"(?<=[.!?])\s+", joined) if s)
+        paragraph.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or path in stripped or stripped.startswith(("---", "[")):
+            flush()
+            continue
+        if _LIST_MARK.match(stripped) or _is_heading(stripped):
+            flush()
+            units.append(_LIST_MARK.sub("", stripped))
+            continue
+        paragraph.append(stripped)
+    flush()
+    return units
+
+
+def _is_heading(unit: str) -> bool:
+    return unit.startswith("#") or (len(unit) < 50 and not unit.endswith((".", ":", ";", ",")))
+
+
 def _extract_answer(path: str, text: str, question: str) -> str:
-    keys = _keywords(question)
-    sentences = [
-        s.strip(" -*#>\t") for line in text.splitlines() for s in re.split(r"(?<=[.!?])\s+", line)
-    ]
-    scored = [
-        (sum(_matches(k, _keywords(s)) for k in set(keys)), i, s)
-        for i, s in enumerate(sentences)
-        if len(s) > 20
-    ]
-    best = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1]))
-    if not best:
+    """The passage of ``text`` that best matches the question (a heading brings its section)."""
+    keys = set(_keywords(question))
+    units = _passages(text, path)
+    scores = [sum(_matches(k, _keywords(unit)) for k in keys) for unit in units]
+    if not units or max(scores) == 0:
         return f"I read {path} but found no passage about that."
-    top = sorted(best[:2], key=lambda item: item[1])
-    quotes = " ".join(f'"{s}"' for _, _, s in top)
-    return f"According to {path}: {quotes}"
+    best = scores.index(max(scores))
+    if _is_heading(units[best]):
+        section = units[best + 1 : best + 4]
+        return f"According to {path}, {units[best]}: " + "; ".join(section)
+    picked = [u for u, score in zip(units, scores, strict=True) if score == scores[best]][:2]
+    return f"According to {path}: " + " ".join(f'"{unit}"' for unit in picked)
 
 
 # --- "show the 5 most recent invoices" -------------------------------------------------------

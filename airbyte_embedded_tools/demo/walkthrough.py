@@ -60,8 +60,8 @@ async def _stripe(run: _Run) -> None:
         run.target.stripe_source_id, "GET", url, params={"limit": 3}
     )
     body = response.raise_for_status().json()
-    _say(f"GET {url}?limit=3 through the proxy (source {run.target.stripe_source_id})")
-    _say(f"-> HTTP {response.status_code}, has_more={body.get('has_more')}")
+    _say(f"GET {url}?limit=3 through the proxy,")
+    _say(f"source {run.target.stripe_source_id} -> HTTP {response.status_code}:")
     for inv in body["data"]:
         amount = _money(inv["amount_due"], inv.get("currency", "usd"))
         who = inv.get("customer_name") or inv["customer"]
@@ -81,8 +81,9 @@ async def _files(run: _Run) -> None:
         _say("No small file to read.")
         return
     content = await run.client.read_file(run.target.file_source_id, path, start=0, end=399)
-    _say(f"\nRead bytes {content.start}-{content.end} of {content.total_size} of {path}:")
-    _say(content.content.decode("utf-8", errors="replace").strip(), indent=5)
+    text = content.content.decode("utf-8", errors="replace")
+    _say(f"\nA ranged read: bytes {content.start}-{content.end} of {content.total_size} of {path}")
+    _say(text[: text.rfind("\n")].rstrip() + "\n[...]", indent=5)
 
 
 async def _documents(run: _Run) -> None:
