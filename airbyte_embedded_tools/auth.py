@@ -51,6 +51,7 @@ class TokenProvider:
         self._organization_id = organization_id
         self._refresh_margin = refresh_margin
         self._lock = asyncio.Lock()
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._static: AccessToken | None = None
         self._application: tuple[AccessToken, float] | None = None  # token, refresh at
         self._current: tuple[AccessToken, float] | None = None
@@ -76,12 +77,23 @@ class TokenProvider:
         fresh = _fresh(self._current)
         if fresh is not None:
             return fresh
-        async with self._lock:
+        async with self._loop_lock():
             fresh = _fresh(self._current)  # another caller may have refreshed while we waited
             if fresh is not None:
                 return fresh
             self._current = await self._scoped() if self.scoped else await self._app_token()
             return self._current[0]
+
+    def _loop_lock(self) -> asyncio.Lock:
+        """The single-flight lock, renewed when the client moves to a new event loop.
+
+        (An ``asyncio.Lock`` that once had waiters is bound to that loop.)
+        """
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop and not self._lock.locked():
+            self._lock = asyncio.Lock()
+            self._lock_loop = loop
+        return self._lock
 
     def invalidate(self, token: AccessToken) -> None:
         """Forget ``token`` after the service rejected it (401), so the next call exchanges anew.

@@ -8,6 +8,7 @@ the call once.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import re
@@ -121,11 +122,8 @@ class AirbyteEmbeddedClient:
         else:
             self._timeout = _timeout(timeout)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            follow_redirects=False,
-        )
+        self._http = http_client or self._new_pool()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._auth = TokenProvider(
             self._exchange,
             client_id=client_id,
@@ -219,7 +217,30 @@ class AirbyteEmbeddedClient:
     async def aclose(self) -> None:
         """Close the connection pool (a caller's ``http_client`` is left open)."""
         if self._owns_http:
+            self._bind_loop()
             await self._http.aclose()
+
+    def _new_pool(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self._timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+
+    def _bind_loop(self) -> None:
+        """Note the running loop; after the pool's loop was closed, start a fresh pool.
+
+        Connections belong to the loop that opened them. A client used by one ``asyncio.run``
+        and then another (or after its ``SyncAirbyteEmbeddedClient`` closed) would otherwise
+        fail with "Event loop is closed". A caller's ``http_client`` is never replaced, and
+        using one client on two live loops at once is not supported.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        if self._loop is not None and self._loop.is_closed() and self._owns_http:
+            self._http = self._new_pool()  # the old one's sockets died with their loop
+        self._loop = loop
 
     async def __aenter__(self) -> AirbyteEmbeddedClient:
         return self
@@ -542,6 +563,7 @@ class AirbyteEmbeddedClient:
         With ``stream=True`` a successful response is returned unread: the caller closes it.
         """
         is_error = is_api_error or _error_status
+        self._bind_loop()
         state = state or self._retry.start()
         url = self._base_url + path
         replayed = False

@@ -67,9 +67,10 @@ class SyncAirbyteEmbeddedClient:
     """Blocking face of ``AirbyteEmbeddedClient``: same arguments, same methods, plain iterators.
 
     ``SyncAirbyteEmbeddedClient(async_client=client)`` drives an existing async client on the
-    private loop: do that only with a client not yet used on another event loop (an
-    ``httpx.AsyncClient``'s connections belong to the loop that opened them). A wrapped client
-    is not closed by ``close()``; one built here is.
+    private loop. An ``httpx.AsyncClient``'s connections belong to the loop that opened them, so
+    while this face is open, use that client only through it (or on ``loop``), never on a loop
+    of your own at the same time. A wrapped client is not closed by ``close()`` (one built here
+    is); after ``close()`` it may be used, and closed, on another loop again.
     """
 
     def __init__(
@@ -97,6 +98,11 @@ class SyncAirbyteEmbeddedClient:
     def async_client(self) -> AirbyteEmbeddedClient:
         """The async client doing the work (use it only from this object's loop thread)."""
         return self._async
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The private event loop the async client runs on (for ``run_coroutine_threadsafe``)."""
+        return self._runner.loop
 
     @property
     def base_url(self) -> str:
