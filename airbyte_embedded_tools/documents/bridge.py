@@ -53,6 +53,8 @@ class ClientBridge:
     def iterate(self, make: Callable[[AirbyteEmbeddedClient], AsyncIterator[T]]) -> Iterator[T]:
         """The items of ``make(async_client)``, pulled one by one from the client's loop thread."""
         loop = _loop_of(self._sync_client())
+        if _running_loop() is loop:
+            raise RuntimeError("a sync load cannot run on the client's own event loop thread")
         agen = make(self.async_client)
         try:
             while True:
@@ -101,6 +103,13 @@ def _loop_of(client: SyncAirbyteEmbeddedClient) -> asyncio.AbstractEventLoop:
     if loop.is_closed():
         raise RuntimeError("the SyncAirbyteEmbeddedClient is closed")
     return loop
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 async def _anext(agen: AsyncIterator[T]) -> T:

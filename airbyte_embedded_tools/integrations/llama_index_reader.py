@@ -133,8 +133,15 @@ class AirbyteEmbeddedReader(BasePydanticReader):
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         state: LoadState | None = None,
         show_progress: bool = False,
-        **api: Any,
+        api_path: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        record_path: str | None = "data",
+        paginator: Paginator | None = None,
+        max_records: int | None = None,
+        connector: str | None = None,
+        max_value_chars: int | None = DEFAULT_MAX_VALUE_CHARS,
     ) -> None:
+        """File mode; ``from_api`` sets ``api_path`` and the record options instead."""
         super().__init__(
             client=client,
             source_id=source_id_of(source_id),
@@ -149,7 +156,13 @@ class AirbyteEmbeddedReader(BasePydanticReader):
             on_unsupported=on_unsupported,
             max_concurrency=max_concurrency,
             show_progress=show_progress,
-            **api,
+            api_path=api_path,
+            params=dict(params) if params is not None else None,
+            record_path=record_path,
+            paginator=paginator,
+            max_records=max_records,
+            connector=connector,
+            max_value_chars=max_value_chars,
         )
         if self.api_path is not None:
             factory = api_core_factory(
@@ -201,7 +214,7 @@ class AirbyteEmbeddedReader(BasePydanticReader):
             source_id,
             show_progress=show_progress,
             api_path=path,
-            params=dict(params) if params is not None else None,
+            params=params,
             record_path=record_path,
             paginator=paginator,
             max_records=max_records,
