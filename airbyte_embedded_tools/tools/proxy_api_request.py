@@ -107,7 +107,7 @@ class WriteRequest:
         return f"{self.method} {self.url}{body} (source '{self.source}')"
 
 
-Approver = Callable[[WriteRequest], "bool | Awaitable[bool]"]
+Approver = Callable[[WriteRequest], bool | Awaitable[bool]]
 """Asked before each write; only ``True`` lets the write go (sync or async)."""
 
 
