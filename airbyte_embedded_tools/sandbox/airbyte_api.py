@@ -10,13 +10,14 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from .context import SandboxContext
-from .faults import CutShort, FaultMiddleware
+from .faults import FaultMiddleware
 from .file_routes import file_endpoints
 from .proxy import proxy_endpoint
 from .responses import ApiError, error_response
@@ -55,8 +56,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, CutShort):  # an injected fault ending the response early, not a bug
-        return error_response(500, "response cut short by an injected fault")
     logger.exception("sandbox error on %s %s", request.method, request.url.path)
     return error_response(500, f"internal sandbox error ({type(exc).__name__})")
 
@@ -84,9 +83,12 @@ def build_api_app(
     *,
     stripe_app: ASGIApp | None = None,
     on_shutdown: Callable[[], None] | None = None,
-) -> ASGIApp:
-    """The Airbyte API app; with ``stripe_app`` it is mounted at ``/_stripe`` and reached over
-    this server's own socket (for serving everything from one port)."""
+) -> Starlette:
+    """The Airbyte API app (``app.state.sandbox`` is the context).
+
+    With ``stripe_app``, the emulator is mounted at ``/_stripe`` and reached over this server's
+    own socket (to serve everything from one port).
+    """
     application_token, scoped_token = token_endpoints(context)
     list_files, get_file = file_endpoints(context)
     proxy = proxy_endpoint(context)
@@ -109,6 +111,7 @@ def build_api_app(
         routes.append(Mount("/_stripe", app=stripe_app))
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(FaultMiddleware, injector=context.injector, classify=classify)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -117,4 +120,4 @@ def build_api_app(
         lifespan=_lifespan(context, on_shutdown),
     )
     app.state.sandbox = context
-    return FaultMiddleware(app, context.injector, classify)
+    return app

@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from .airbyte_api import build_api_app
@@ -90,11 +91,11 @@ def create_app(
     files_dir: Path | None = None,
     large_file_size: int = DEFAULT_LARGE_FILE_SIZE,
     stripe_url: str | None = None,
-) -> ASGIApp:
+) -> Starlette:
     """The sandbox's Airbyte API as one ASGI app, Stripe emulator included at ``/_stripe``.
 
     With ``stripe_url`` the proxy forwards there instead (an emulator served elsewhere). The app's
-    ``state.sandbox`` holds the context (credentials in ``.state.primary``).
+    ``state.sandbox`` holds the context (demo credentials in ``.state.primary``).
     """
     state = SandboxState(seed=seed, token_lifetime=token_lifetime)
     parts = build_parts(

@@ -202,7 +202,7 @@ class FaultMiddleware:
 
 
 def _only_cuts(exc: BaseException) -> bool:
-    """True if ``exc`` is our CutShort, possibly inside (nested) exception groups of a task group."""
+    """True if ``exc`` is a CutShort, possibly inside (nested) exception groups of a task group."""
     if isinstance(exc, CutShort):
         return True
     inner: tuple[BaseException, ...] = getattr(exc, "exceptions", ())

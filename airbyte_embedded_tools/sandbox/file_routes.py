@@ -74,12 +74,11 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
             return None
         return max(0, size - suffix), size - 1
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         raise ApiError(400, f"malformed Range header {header!r}: the end is before the start")
     if start >= size:
         return None
-    return start, min(end, size - 1)
+    return start, min(int(last) if last else size - 1, size - 1)
 
 
 def file_endpoints(context: SandboxContext) -> tuple[Handler, Handler]:

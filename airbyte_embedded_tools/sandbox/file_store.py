@@ -177,16 +177,22 @@ class FileStore:
         )
 
 
+PAGE_MARK = "after:"
+"""Starts every decoded page token, so arbitrary strings are recognised as invalid."""
+
+
 def encode_token(last_key: str) -> str:
     """An opaque page token: the last key returned, base64url-encoded."""
-    return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode((PAGE_MARK + last_key).encode()).decode().rstrip("=")
 
 
 def decode_token(token: str) -> str:
     """The key a page token stands for; BadPath if the token is not one of ours."""
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        padded = token + "=" * (-len(token) % 4)
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadPath(
-            "page_token is not valid: pass next_page_token from the previous page"
-        ) from None
+        raw = ""
+    if not raw.startswith(PAGE_MARK):
+        raise BadPath("page_token is not valid: pass next_page_token from the previous page")
+    return raw[len(PAGE_MARK) :]

@@ -36,8 +36,8 @@ def encode(value: dict[str, Any]) -> str:
 def nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Rebuild nested dicts from bracketed keys: ``metadata[plan]=pro`` -> ``{"metadata": {...}}``.
 
-    Raises ValueError naming a key that is not well formed. Index keys stay dict keys (``"0"``);
-    ``a[]=`` appends to a list.
+    Raises ValueError naming a key that is not well formed. ``a[0]=``, ``a[1]=`` and ``a[]=``
+    build lists (except under ``metadata``, whose keys are free-form).
     """
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -65,4 +65,14 @@ def nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
             if isinstance(node.get(last), dict):
                 raise ValueError(f"parameter {key!r} mixes a value and nested keys")
             node[last] = value
-    return result
+    return {key: _indexed_to_lists(key, value) for key, value in result.items()}
+
+
+def _indexed_to_lists(key: str, value: Any) -> Any:
+    """Turn ``{"0": a, "1": b}`` into ``[a, b]``, recursively (metadata stays a dict)."""
+    if not isinstance(value, dict) or key == "metadata":
+        return value
+    converted = {k: _indexed_to_lists(k, v) for k, v in value.items()}
+    if converted and set(converted) == {str(i) for i in range(len(converted))}:
+        return [converted[str(i)] for i in range(len(converted))]
+    return converted

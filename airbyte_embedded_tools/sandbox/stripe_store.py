@@ -205,6 +205,8 @@ class StripeStore:
             )
         checks = [(filters[n], params[n]) for n in filters if n in params]
         checks += [(_range_filter(n, params[n]), None) for n in ranges if n in params]
+        if resource == "subscriptions" and "status" not in params:
+            checks.append((lambda obj, _: obj["status"] != "canceled", None))  # Stripe's default
         with self._lock:
             items = [o for o in self._objects[resource] if all(f(o, v) for f, v in checks)]
         if after is not None or before is not None:
