@@ -1,9 +1,9 @@
 """Driving a loader core on the event loop its client belongs to, from sync or async callers.
 
-An ``httpx.AsyncClient`` belongs to the loop that opened its connections. So:
-- an ``AirbyteEmbeddedClient`` is used on the caller's loop by the async methods; the sync
-  methods wrap it once in a ``SyncAirbyteEmbeddedClient`` (its private loop thread), which is
-  right for scripts that never use that client on a loop of their own;
+An ``httpx.AsyncClient``'s connections belong to the loop that opened them. So:
+- an ``AirbyteEmbeddedClient`` is used on the caller's loop by the async methods; a sync run
+  drives it through a ``SyncAirbyteEmbeddedClient`` made for that run (a private loop thread,
+  stopped after the run): right for a client not in use on another live loop meanwhile;
 - a ``SyncAirbyteEmbeddedClient``'s async client always runs on its loop thread, whether the
   caller is sync (Jupyter included) or async (each step is awaited across threads).
 """
@@ -11,7 +11,6 @@ An ``httpx.AsyncClient`` belongs to the loop that opened its connections. So:
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar, Union
 
@@ -31,10 +30,8 @@ class ClientBridge:
 
     def __init__(self, client: AnyClient) -> None:
         if isinstance(client, SyncAirbyteEmbeddedClient):
-            self._sync: SyncAirbyteEmbeddedClient | None = client
             self.async_client = client.async_client
         elif isinstance(client, AirbyteEmbeddedClient):
-            self._sync = None
             self.async_client = client
         else:
             raise TypeError(
@@ -42,34 +39,17 @@ class ClientBridge:
                 f"not {type(client).__name__}"
             )
         self.client = client
-        self._lock = threading.Lock()
-
-    def _sync_client(self) -> SyncAirbyteEmbeddedClient:
-        with self._lock:
-            if self._sync is None:
-                self._sync = SyncAirbyteEmbeddedClient(async_client=self.async_client)
-            return self._sync
 
     def iterate(self, make: Callable[[AirbyteEmbeddedClient], AsyncIterator[T]]) -> Iterator[T]:
-        """The items of ``make(async_client)``, pulled one by one from the client's loop thread."""
-        loop = _loop_of(self._sync_client())
-        if _running_loop() is loop:
-            raise RuntimeError("a sync load cannot run on the client's own event loop thread")
-        agen = make(self.async_client)
-        try:
-            while True:
-                future = asyncio.run_coroutine_threadsafe(_anext(agen), loop)
-                try:
-                    item = future.result()
-                except StopAsyncIteration:
-                    return
-                except BaseException:
-                    future.cancel()
-                    raise
-                yield item
-        finally:
-            if not loop.is_closed():
-                asyncio.run_coroutine_threadsafe(_aclose(agen), loop).result()
+        """The items of ``make(async_client)``, pulled one by one from the client's loop thread.
+
+        An async client is driven by a ``SyncAirbyteEmbeddedClient`` made for this one run.
+        """
+        if isinstance(self.client, SyncAirbyteEmbeddedClient):
+            yield from _pull(self.client.loop, make(self.async_client))
+        else:
+            with SyncAirbyteEmbeddedClient(async_client=self.async_client) as runner:
+                yield from _pull(runner.loop, make(self.async_client))
 
     async def aiterate(
         self, make: Callable[[AirbyteEmbeddedClient], AsyncIterator[T]]
@@ -83,7 +63,7 @@ class ClientBridge:
             finally:
                 await _aclose(agen)
             return
-        loop = _loop_of(self.client)
+        loop = self.client.loop
         try:
             while True:
                 step = asyncio.run_coroutine_threadsafe(_anext(agen), loop)
@@ -97,12 +77,26 @@ class ClientBridge:
                 await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_aclose(agen), loop))
 
 
-def _loop_of(client: SyncAirbyteEmbeddedClient) -> asyncio.AbstractEventLoop:
-    """The event loop a sync client runs its async client on."""
-    loop: asyncio.AbstractEventLoop = client._runner.loop
+def _pull(loop: asyncio.AbstractEventLoop, agen: AsyncIterator[T]) -> Iterator[T]:
+    """Iterate ``agen`` on ``loop`` (another thread's) from this thread, closing it at the end."""
     if loop.is_closed():
         raise RuntimeError("the SyncAirbyteEmbeddedClient is closed")
-    return loop
+    if _running_loop() is loop:
+        raise RuntimeError("a sync load cannot run on the client's own event loop thread")
+    try:
+        while True:
+            future = asyncio.run_coroutine_threadsafe(_anext(agen), loop)
+            try:
+                item = future.result()
+            except StopAsyncIteration:
+                return
+            except BaseException:
+                future.cancel()
+                raise
+            yield item
+    finally:
+        if not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(_aclose(agen), loop).result()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -4,6 +4,7 @@ a running event loop, incremental, from_api, and a splitter + in-memory vector s
 from __future__ import annotations
 
 import asyncio
+import threading
 from itertools import islice
 
 from langchain_core.documents import Document
@@ -72,11 +73,17 @@ def test_sync_load_with_a_fresh_async_client(sandbox: Sandbox) -> None:
         workspace_id=sandbox.workspace_id,
         base_url=sandbox.base_url,
     )
+    threads = threading.active_count()
     loader = AirbyteEmbeddedLoader(
         client, Source.files(sandbox.file_source_id), prefix="contracts/"
     )
     check_contracts(loader.load(), sandbox)
     check_contracts(loader.load(), sandbox)
+    assert threading.active_count() == threads  # each run's loop thread is gone
+    # The client is still usable on a loop of the caller's own afterwards.
+    entries = asyncio.run(client.list_files(sandbox.file_source_id, "contracts/"))
+    assert [e.path for e in entries] == CONTRACTS
+    asyncio.run(client.aclose())
 
 
 def test_stopping_early_then_loading_again(
