@@ -133,14 +133,11 @@ class AirbyteTool(ABC, Generic[InputT]):
         return text
 
     def sources_line(self) -> str:
-        """``Sources: 'stripe' (Acme's account), 'eu'.`` for a description; empty for one source."""
-        if len(self.sources) == 1:
-            return ""
-        named = [
-            f"'{name}'" + (f" ({src.description})" if src.description else "")
-            for name, src in self.sources.items()
-        ]
-        return f" Choose the source by name: {', '.join(named)}."
+        """The sentence of a description about the bound sources (may be empty)."""
+        if len(self.sources) > 1:
+            return " Several sources are connected: choose one with `source`."
+        only = next(iter(self.sources.values()))
+        return f" The source: {only.description}." if only.description else ""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, sources={list(self.sources)!r})"
@@ -151,14 +148,14 @@ def _with_source_field(model: type[BaseModel], sources: Mapping[str, Source]) ->
     if len(sources) == 1:
         return model
     names = tuple(sources)
-    described = "; ".join(
-        f"'{name}'" + (f": {src.description}" if src.description else "")
+    described = ", ".join(
+        f"'{name}'" + (f" ({src.description})" if src.description else "")
         for name, src in sources.items()
     )
     fields: dict[str, Any] = {
         "source": (
             Literal[names],
-            Field(description=f"Which connected source to use ({described})."),
+            Field(description=f"Which connected source to use: {described}."),
         )
     }
     fields.update({key: (info.annotation, info) for key, info in model.model_fields.items()})

@@ -386,4 +386,7 @@ async def test_several_sources_are_chosen_by_name(
     assert sandbox.other_workspace.stripe_source_id not in denied.content
     missing = await tool.arun(path="/v1/invoices")
     assert "`source` is required" in missing.content
-    assert "Choose the source by name: 'stripe', 'other' (x)." in tool.description
+    assert "choose one with `source`" in tool.description
+    assert schema["properties"]["source"]["description"] == (
+        "Which connected source to use: 'stripe', 'other' (x)."
+    )

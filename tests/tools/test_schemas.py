@@ -1,0 +1,171 @@
+"""The JSON schemas models see: accepted by OpenAI and Anthropic tool calling, and snapshotted.
+
+Set ``UPDATE_SNAPSHOTS=1`` to rewrite ``snapshots/tool_schemas.json`` after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools.integrations.langchain_tools import AirbyteEmbeddedToolkit
+from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools.tools import ListFilesInput, ProxyApiRequestInput, ReadFileInput
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_schemas.json"
+
+REFUSED_KEYS = {
+    "$ref",
+    "$defs",
+    "definitions",
+    "prefixItems",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "dependentSchemas",
+    "dependentRequired",
+    "if",
+    "then",
+    "else",
+    "not",
+    "oneOf",
+    "allOf",
+    "contains",
+}
+"""Keywords OpenAI function calling (strict or not) or Anthropic tool use reject or ignore."""
+NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+MAX_DESCRIPTION = 1024
+"""OpenAI refuses longer function descriptions."""
+
+
+def refused_constructs(schema: Any, where: str = "parameters") -> list[str]:
+    """Every construct of ``schema`` one of the two APIs would refuse, with where it is."""
+    problems: list[str] = []
+    if isinstance(schema, list):
+        for i, item in enumerate(schema):
+            problems += refused_constructs(item, f"{where}[{i}]")
+        return problems
+    if not isinstance(schema, dict):
+        return problems
+    problems += [f"{where}: {key}" for key in REFUSED_KEYS & set(schema)]
+    if isinstance(schema.get("type"), list):
+        problems.append(f"{where}: type is a list")
+    for key in ("anyOf",):
+        for option in schema.get(key, []):
+            if option.get("type") == "null":
+                problems.append(f"{where}: {key} with null")
+    extra = schema.get("additionalProperties")
+    if extra is not None and not isinstance(extra, bool):
+        problems.append(f"{where}: additionalProperties is a schema")
+    if "enum" in schema and (not schema["enum"] or "type" not in schema):
+        problems.append(f"{where}: enum without a type or values")
+    for key, value in schema.items():
+        if key == "properties":
+            for name, sub in value.items():
+                problems += refused_constructs(sub, f"{where}.{name}")
+        elif key in ("items", "anyOf", "additionalProperties"):
+            problems += refused_constructs(value, f"{where}.{key}")
+    return problems
+
+
+def toolkits() -> dict[str, list[BaseTool]]:
+    client = AirbyteEmbeddedClient(token="t", base_url="http://127.0.0.1:9")
+    return {
+        "one_source_each": AirbyteEmbeddedToolkit(
+            client, source_id="id-api-0001", file_source_id="id-files-0001"
+        ).get_tools(),
+        "several_sources_writes_allowed": AirbyteEmbeddedToolkit(
+            client,
+            sources={
+                "stripe": "id-api-0001",
+                "stripe_eu": Source.api(
+                    "id-api-0002", description="the EU entity's Stripe account"
+                ),
+                "contracts": "id-files-0001",
+                "reports": Source.files("id-files-0002", description="finance exports (CSV, PDF)"),
+            },
+            allow_writes=True,
+        ).get_tools(),
+        "approval": AirbyteEmbeddedToolkit(
+            client, source_id="id-api-0001", approve=lambda write: False
+        ).get_tools(),
+    }
+
+
+def converted() -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: [convert_to_openai_tool(tool) for tool in tools] for name, tools in toolkits().items()
+    }
+
+
+@pytest.mark.parametrize("model", [ProxyApiRequestInput, ListFilesInput, ReadFileInput])
+def test_input_models_convert_without_refused_constructs(model: Any) -> None:
+    spec = convert_to_openai_tool(model)
+    assert refused_constructs(spec["function"]["parameters"]) == []
+    assert refused_constructs(model.model_json_schema()) == []
+
+
+def test_tool_schemas_are_accepted_by_openai_and_anthropic() -> None:
+    for name, specs in converted().items():
+        for spec in specs:
+            function = spec["function"]
+            where = f"{name}/{function['name']}"
+            assert NAME.match(function["name"]), where
+            assert 0 < len(function["description"]) <= MAX_DESCRIPTION, where
+            parameters = function["parameters"]
+            assert parameters["type"] == "object", where
+            assert "anyOf" not in parameters, where
+            assert refused_constructs(parameters) == [], where
+            assert set(parameters.get("required", [])) <= set(parameters["properties"]), where
+            anthropic = {
+                "name": function["name"],
+                "description": function["description"],
+                "input_schema": parameters,
+            }
+            json.dumps(anthropic)  # plain JSON, nothing a client must serialize specially
+
+
+def test_several_sources_are_an_enum_of_names() -> None:
+    specs = converted()["several_sources_writes_allowed"]
+    by_name = {spec["function"]["name"]: spec["function"]["parameters"] for spec in specs}
+    assert by_name["proxy_api_request"]["properties"]["source"]["enum"] == ["stripe", "stripe_eu"]
+    assert by_name["read_file"]["properties"]["source"]["enum"] == ["contracts", "reports"]
+    assert "source" in by_name["list_files"]["required"]
+    assert "id-" not in json.dumps(converted())  # source ids never reach the model
+
+
+def test_refused_constructs_are_detected() -> None:
+    bad = {
+        "type": "object",
+        "$defs": {},
+        "properties": {
+            "a": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "b": {"type": ["string", "null"]},
+            "c": {"type": "array", "prefixItems": [{"type": "string"}]},
+            "d": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }
+    assert sorted(refused_constructs(bad)) == [
+        "parameters.a: anyOf with null",
+        "parameters.b: type is a list",
+        "parameters.c: prefixItems",
+        "parameters.d: additionalProperties is a schema",
+        "parameters: $defs",
+    ]
+
+
+def test_schema_snapshot() -> None:
+    current = converted()
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text()), (
+        "the tool schemas changed: review the diff, then rerun with UPDATE_SNAPSHOTS=1"
+    )
