@@ -148,7 +148,7 @@ def _add_request(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "request",
         parents=[_common(with_json_flag=False)],
         help="send one request to a source's API through the proxy",
-        description="Send one request to the API behind a source (e.g. Stripe) through Airbyte's "
+        description="Send one request to the API behind a source (e.g. Stripe) through Airbyte's\n"
         "proxy and print the upstream's answer. Read-only unless --allow-write is given.",
         epilog="examples:\n  airbyte-embedded request $SRC GET /v1/invoices --param limit=3\n"
         '  airbyte-embedded request $SRC POST /v1/customers --json \'{"email": "a@b.c"}\' '

@@ -42,6 +42,7 @@ __all__ = [
     "MCP_TOOL_NAMES",
     "create_mcp_server",
     "env_source_variable",
+    "mcp_tool",
     "run_mcp_server",
     "sources_from_env",
 ]
