@@ -32,8 +32,8 @@ __all__ = ["MODEL_ENV", "OfflineChatModel", "cookbook_chat_model", "model_label"
 
 MODEL_ENV = "COOKBOOK_MODEL"
 OFFLINE_LABEL = (
-    "the deterministic offline stand-in model (rule-based planner, not an LLM); "
-    f"set {MODEL_ENV}=openai:gpt-5 (or any init_chat_model string) to use a real model"
+    "the deterministic offline stand-in (a rule-based planner, not an LLM);\n"
+    f"set {MODEL_ENV}=openai:gpt-5 (any init_chat_model string) for a real model"
 )
 
 

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import AirbyteEmbeddedError
@@ -109,8 +110,17 @@ async def _documents(run: _Run) -> None:
     _say(f"AirbyteEmbeddedLoader.from_api('/v1/customers') -> {len(customers)} Documents, e.g.:")
     if customers:
         first = customers[0]
-        _say(first.page_content.strip().splitlines()[0], indent=5)
-        _say(f"metadata: record_id={first.metadata.get('record_id')}", indent=5)
+        lines = first.page_content.strip().splitlines()
+        _say("\n".join(line for line in lines if line.split(":")[0] in _SHOWN_FIELDS), indent=5)
+        _say(f"metadata: {_short_metadata(first.metadata)}", indent=5)
+
+
+_SHOWN_FIELDS = ("id", "name", "email", "description", "created")
+
+
+def _short_metadata(metadata: dict[str, Any]) -> str:
+    keys = ("record_id", "object", "url")
+    return ", ".join(f"{key}={metadata[key]}" for key in keys if key in metadata)
 
 
 async def _agent(run: _Run) -> None:
