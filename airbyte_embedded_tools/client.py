@@ -508,6 +508,8 @@ class AirbyteEmbeddedClient:
                 finally:
                     await response.aclose()
                 if failure is None:
+                    if response.status_code == 200:  # the whole file came, Range ignored
+                        stream.total = stream.offset
                     break
                 if not await state.wait(
                     f"GET {url_path} broke ({failure}); resuming at byte {stream.offset}"
@@ -580,6 +582,11 @@ class AirbyteEmbeddedClient:
             started = time.monotonic()
             try:
                 response = await self._http.send(request, stream=stream, follow_redirects=False)
+                if stream and response.status_code >= 300:  # read the error body to map it
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
             except httpx.TransportError as exc:
                 reason = f"{method} {path}: {type(exc).__name__}"
                 if (resend_safe or was_never_sent(exc)) and await state.wait(reason):
@@ -592,9 +599,6 @@ class AirbyteEmbeddedClient:
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
-            if stream and response.status_code >= 300:
-                await response.aread()
-                await response.aclose()
             if not is_error(response):
                 problem = check(response) if check is not None else None
                 if problem is None:

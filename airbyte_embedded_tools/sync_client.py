@@ -37,7 +37,11 @@ class _LoopThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the loop and block until it is done (cancelled if we are interrupted)."""
@@ -59,8 +63,8 @@ class _LoopThread:
         if self.loop.is_closed():
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join()
-        self.loop.close()
+        if threading.current_thread() is not self._thread:  # else: it stops after this callback
+            self._thread.join()
 
 
 class SyncAirbyteEmbeddedClient:
@@ -83,9 +87,11 @@ class SyncAirbyteEmbeddedClient:
 
     def _setup(self, async_client: AirbyteEmbeddedClient, *, owned: bool) -> None:
         self._async = async_client
-        self._owns_async = owned
         self._runner = _LoopThread()
-        self._finalizer = weakref.finalize(self, self._runner.stop)
+        # Runs on close(), on garbage collection and at exit: the loop thread never outlives us.
+        self._finalizer = weakref.finalize(
+            self, _shut_down, self._runner, async_client if owned else None
+        )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyncAirbyteEmbeddedClient:
@@ -113,14 +119,8 @@ class SyncAirbyteEmbeddedClient:
         return self._async.max_retries
 
     def close(self) -> None:
-        """Close the async client (if built here) and stop the loop thread."""
-        if self._runner.loop.is_closed():
-            return
-        try:
-            if self._owns_async:
-                self._runner.run(self._async.aclose())
-        finally:
-            self._finalizer()
+        """Close the async client (if built here) and stop the loop thread (idempotent)."""
+        self._finalizer()
 
     def __enter__(self) -> SyncAirbyteEmbeddedClient:
         return self
@@ -232,6 +232,15 @@ class SyncAirbyteEmbeddedClient:
             aclose = getattr(agen, "aclose", None)
             if aclose is not None and not self._runner.loop.is_closed():
                 self._runner.run(aclose())
+
+
+def _shut_down(runner: _LoopThread, owned: AirbyteEmbeddedClient | None) -> None:
+    """Close an owned async client on its loop, then stop the loop."""
+    try:
+        if owned is not None and not runner.loop.is_closed():
+            runner.run(owned.aclose())
+    finally:
+        runner.stop()
 
 
 async def _anext(agen: AsyncIterator[T]) -> T:

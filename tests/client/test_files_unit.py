@@ -35,6 +35,17 @@ class Breaking(httpx.AsyncByteStream):
         raise httpx.ReadError("connection reset by peer")
 
 
+class Whole(httpx.AsyncByteStream):
+    """A body without ``Content-Length``, in a few pieces."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i in range(0, len(self.data), 3000):
+            yield self.data[i : i + 3000]
+
+
 class FileServer:
     """Serves ``DATA`` with HTTP range semantics; ``faults[n]`` spoils the n-th (1-based) GET."""
 
@@ -236,3 +247,18 @@ async def test_stream_file_when_the_server_ignores_range(
     fake.handler = handler
     got = await collect(make_client().stream_file("src", "a.bin", chunk_size=1000, start=10))
     assert got == DATA[10:]
+
+
+async def test_stream_file_when_the_server_ignores_range_and_sends_no_length(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, stream=Whole(DATA))
+
+    fake.handler = handler
+    got = await collect(make_client().stream_file("src", "a.bin", chunk_size=1000))
+    assert got == DATA
+    assert len(calls) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import threading
 
@@ -141,3 +142,14 @@ def test_from_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
         assert client.list_files(sandbox.file_source_id, "contracts/")
         assert sandbox.client_secret not in repr(client)
     assert client.async_client._http.is_closed
+
+
+def test_an_unclosed_sync_client_shuts_down_when_collected(sandbox: Sandbox) -> None:
+    before = len(loop_threads())
+    client = make_sync(sandbox)
+    client.list_files(sandbox.file_source_id, "contracts/")
+    pool = client.async_client._http
+    del client
+    gc.collect()
+    assert len(loop_threads()) == before
+    assert pool.is_closed
