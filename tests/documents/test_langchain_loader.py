@@ -26,6 +26,11 @@ CONTRACTS = [
 ]
 
 
+def loop_threads() -> int:
+    """How many client loop threads (SyncAirbyteEmbeddedClient's) are alive."""
+    return sum(t.name == "airbyte-embedded-tools-loop" for t in threading.enumerate())
+
+
 def check_contracts(documents: list[Document], sb: Sandbox) -> None:
     assert [d.metadata["path"] for d in documents] == CONTRACTS
     for document in documents:
@@ -73,13 +78,13 @@ def test_sync_load_with_a_fresh_async_client(sandbox: Sandbox) -> None:
         workspace_id=sandbox.workspace_id,
         base_url=sandbox.base_url,
     )
-    threads = threading.active_count()
+    threads = loop_threads()
     loader = AirbyteEmbeddedLoader(
         client, Source.files(sandbox.file_source_id), prefix="contracts/"
     )
     check_contracts(loader.load(), sandbox)
     check_contracts(loader.load(), sandbox)
-    assert threading.active_count() == threads  # each run's loop thread is gone
+    assert loop_threads() == threads  # each run's loop thread is gone
     # The client is still usable on a loop of the caller's own afterwards.
     entries = asyncio.run(client.list_files(sandbox.file_source_id, "contracts/"))
     assert [e.path for e in entries] == CONTRACTS
