@@ -119,6 +119,9 @@ class Sandbox:
         self.primary = TenantInfo.of(self._state.primary)
         self.other_workspace = TenantInfo.of(self._state.secondary)
         """A second organization with its own workspace and sources (for isolation tests)."""
+        self.sibling_workspace = TenantInfo.of(self._state.sibling)
+        """Another workspace of the demo organization: its application token reaches it, a
+        token scoped to ``workspace_id`` does not."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> Sandbox:

@@ -96,13 +96,17 @@ def _seeded_word(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
-def _make_tenant(rng: random.Random, org_name: str, workspace_name: str) -> Tenant:
-    org = Organization(
-        id=_seeded_uuid(rng),
-        name=org_name,
-        client_id=_seeded_uuid(rng),
-        client_secret="sbx_secret_" + _seeded_word(rng, 32),
-    )
+def _make_tenant(
+    rng: random.Random, org_name: str, workspace_name: str, org: Organization | None = None
+) -> Tenant:
+    """A workspace with a Stripe and a file source, in ``org`` or in a new organization."""
+    if org is None:
+        org = Organization(
+            id=_seeded_uuid(rng),
+            name=org_name,
+            client_id=_seeded_uuid(rng),
+            client_secret="sbx_secret_" + _seeded_word(rng, 32),
+        )
     workspace = Workspace(id=_seeded_uuid(rng), name=workspace_name, organization_id=org.id)
     stripe = Source(
         id=_seeded_uuid(rng),
@@ -131,13 +135,15 @@ class SandboxState:
         rng = random.Random(seed)  # noqa: S311 - repeatable demo ids, not secret
         self.primary = _make_tenant(rng, "Acme Analytics", "acme-customer-demo")
         self.secondary = _make_tenant(rng, "Umbrella Insights", "umbrella-customer")
+        self.sibling = _make_tenant(rng, "", "acme-customer-two", self.primary.organization)
+        """A second workspace of the primary organization (scoped tokens must not reach it)."""
         self.token_lifetime = token_lifetime
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens: dict[str, Token] = {}
         self._token_requests = 0
         self._revoked_keys: set[str] = set()
-        tenants = (self.primary, self.secondary)
+        tenants = (self.primary, self.secondary, self.sibling)
         self._orgs = {t.organization.id: t.organization for t in tenants}
         self._workspaces = {t.workspace.id: t.workspace for t in tenants}
         self._sources = {s.id: s for t in tenants for s in (t.stripe_source, t.file_source)}

@@ -112,6 +112,12 @@ def build_stripe_app(
             resource = parts[1]
             if method == "GET" and len(parts) == 2:
                 return _json(200, store.list(resource, params), request_id)
+            if len(parts) == 3 and parts[2] == "search":
+                raise StripeError(
+                    404,
+                    f"Unrecognized request URL ({method}: /v1/{resource}/search). The sandbox's "
+                    f"Stripe emulator has no Search API: list /v1/{resource} with filters instead.",
+                )
             if method == "GET" and len(parts) == 3:
                 params.pop("expand", None)
                 if params:

@@ -8,6 +8,7 @@ import json
 import os
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,10 +22,10 @@ SEEDED = sorted([*seed_documents(), "data/large.bin"], key=str.encode)
 
 
 def list_all(
-    http: httpx.Client, sb: Sandbox, auth: dict[str, str], prefix: str = "", **params: object
-) -> tuple[list[dict[str, object]], list[str], int]:
+    http: httpx.Client, sb: Sandbox, auth: dict[str, str], prefix: str = "", **params: Any
+) -> tuple[list[dict[str, Any]], list[str], int]:
     """(files, prefixes, pages) of a listing walked to the end."""
-    files: list[dict[str, object]] = []
+    files: list[dict[str, Any]] = []
     prefixes: list[str] = []
     token: str | None = None
     pages = 0
@@ -43,7 +44,7 @@ def list_all(
             return files, prefixes, pages
 
 
-def raw_get(sb: Sandbox, path: str, auth: dict[str, str]) -> tuple[int, dict[str, object]]:
+def raw_get(sb: Sandbox, path: str, auth: dict[str, str]) -> tuple[int, dict[str, Any]]:
     """GET a path exactly as written (no client-side normalisation of dots or escapes)."""
     parts = urlsplit(sb.base_url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
@@ -126,7 +127,7 @@ def test_listing_parameter_errors(
     sandbox: Sandbox,
     api: httpx.Client,
     auth: dict[str, str],
-    params: dict[str, object],
+    params: dict[str, Any],
     status: int,
     needle: str,
 ) -> None:

@@ -147,12 +147,18 @@ async def test_concurrent_requests(sandbox: Sandbox, auth: dict[str, str]) -> No
     assert [len(r.json()["data"]) for r in responses[:20]] == list(range(1, 21))
 
 
-def test_cut_responses_log_no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("fault", ["truncate", "drop"])
+def test_cut_responses_log_no_tracebacks(caplog: pytest.LogCaptureFixture, fault: str) -> None:
+    faults = FaultConfig(schedule={1: fault})
     with (
-        Sandbox(large_file_size=1024, faults=FaultConfig(rate_truncate=1.0)) as sb,
+        Sandbox(large_file_size=1024, faults=faults) as sb,
         httpx.Client(base_url=sb.base_url) as http,
         caplog.at_level(logging.INFO),
     ):
         http.headers.update(bearer_for(sb, http))
-        assert len(http.get(files_path(sb.file_source_id, "get", "data/large.bin")).content) == 512
+        try:
+            received = len(http.get(files_path(sb.file_source_id, "get", "data/large.bin")).content)
+        except httpx.RemoteProtocolError:
+            received = -1
+    assert received == (512 if fault == "truncate" else -1)
     assert not [r for r in caplog.records if r.exc_info]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -22,10 +23,10 @@ def stripe(sandbox: Sandbox) -> Iterator[httpx.Client]:
         yield http
 
 
-def walk(stripe: httpx.Client, path: str, **params: object) -> list[dict[str, object]]:
+def walk(stripe: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
     """Every object of a list endpoint, following starting_after until has_more is false."""
-    seen: list[dict[str, object]] = []
-    cursor: object = None
+    seen: list[dict[str, Any]] = []
+    cursor: Any = None
     while True:
         query = {**params, **({"starting_after": cursor} if cursor else {})}
         page = stripe.get(path, params=query)
@@ -128,7 +129,7 @@ def test_filters(stripe: httpx.Client) -> None:
     ],
 )
 def test_list_parameter_errors(
-    stripe: httpx.Client, params: dict[str, object], param: str, fragment: str
+    stripe: httpx.Client, params: dict[str, Any], param: str, fragment: str
 ) -> None:
     response = stripe.get("/v1/invoices", params=params)
     assert response.status_code == 400

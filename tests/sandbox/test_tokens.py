@@ -196,3 +196,26 @@ def test_seeded_ids_are_deterministic() -> None:
     assert first.other_workspace == second.other_workspace
     assert first.client_id != third.client_id
     assert first.workspace_id != first.other_workspace.workspace_id
+
+
+def test_scoped_token_covers_only_its_workspace(sandbox: Sandbox, api: httpx.Client) -> None:
+    sibling = sandbox.sibling_workspace
+    assert sibling.organization_id == sandbox.organization_id
+    assert sibling.workspace_id != sandbox.workspace_id
+    app = application_token(api, sandbox.client_id, sandbox.client_secret)
+    mine = scoped_token(api, app, sandbox.workspace_id)
+    theirs = scoped_token(api, app, sibling.workspace_id)
+
+    def status(token: str, source_id: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return api.post(proxy_path(source_id), json=INVOICES, headers=headers).status_code
+
+    assert status(app, sibling.stripe_source_id) == 200  # the organization's token covers both
+    assert status(mine, sibling.stripe_source_id) == 403
+    assert status(theirs, sandbox.stripe_source_id) == 403
+    assert status(theirs, sibling.stripe_source_id) == 200
+    listing = api.get(
+        files_path(sibling.file_source_id, "list"), headers={"Authorization": f"Bearer {mine}"}
+    )
+    assert listing.status_code == 403
+    assert "another workspace" in listing.json()["detail"]
