@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,59 +22,10 @@ from airbyte_embedded_tools.sources import Source
 from airbyte_embedded_tools.tools import ListFilesInput, ProxyApiRequestInput, ReadFileInput
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_schemas.json"
-
-REFUSED_KEYS = {
-    "$ref",
-    "$defs",
-    "definitions",
-    "prefixItems",
-    "patternProperties",
-    "propertyNames",
-    "unevaluatedProperties",
-    "dependentSchemas",
-    "dependentRequired",
-    "if",
-    "then",
-    "else",
-    "not",
-    "oneOf",
-    "allOf",
-    "contains",
-}
-"""Keywords OpenAI function calling (strict or not) or Anthropic tool use reject or ignore."""
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_DESCRIPTION = 1024
 """OpenAI refuses longer function descriptions."""
-
-
-def refused_constructs(schema: Any, where: str = "parameters") -> list[str]:
-    """Every construct of ``schema`` one of the two APIs would refuse, with where it is."""
-    problems: list[str] = []
-    if isinstance(schema, list):
-        for i, item in enumerate(schema):
-            problems += refused_constructs(item, f"{where}[{i}]")
-        return problems
-    if not isinstance(schema, dict):
-        return problems
-    problems += [f"{where}: {key}" for key in REFUSED_KEYS & set(schema)]
-    if isinstance(schema.get("type"), list):
-        problems.append(f"{where}: type is a list")
-    for key in ("anyOf",):
-        for option in schema.get(key, []):
-            if option.get("type") == "null":
-                problems.append(f"{where}: {key} with null")
-    extra = schema.get("additionalProperties")
-    if extra is not None and not isinstance(extra, bool):
-        problems.append(f"{where}: additionalProperties is a schema")
-    if "enum" in schema and (not schema["enum"] or "type" not in schema):
-        problems.append(f"{where}: enum without a type or values")
-    for key, value in schema.items():
-        if key == "properties":
-            for name, sub in value.items():
-                problems += refused_constructs(sub, f"{where}.{name}")
-        elif key in ("items", "anyOf", "additionalProperties"):
-            problems += refused_constructs(value, f"{where}.{key}")
-    return problems
+Checker = Callable[[Any], list[str]]
 
 
 def toolkits() -> dict[str, list[BaseTool]]:
@@ -107,13 +59,13 @@ def converted() -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("model", [ProxyApiRequestInput, ListFilesInput, ReadFileInput])
-def test_input_models_convert_without_refused_constructs(model: Any) -> None:
+def test_input_models_convert_without_refused_constructs(model: Any, refused: Checker) -> None:
     spec = convert_to_openai_tool(model)
-    assert refused_constructs(spec["function"]["parameters"]) == []
-    assert refused_constructs(model.model_json_schema()) == []
+    assert refused(spec["function"]["parameters"]) == []
+    assert refused(model.model_json_schema()) == []
 
 
-def test_tool_schemas_are_accepted_by_openai_and_anthropic() -> None:
+def test_tool_schemas_are_accepted_by_openai_and_anthropic(refused: Checker) -> None:
     for name, specs in converted().items():
         for spec in specs:
             function = spec["function"]
@@ -123,7 +75,7 @@ def test_tool_schemas_are_accepted_by_openai_and_anthropic() -> None:
             parameters = function["parameters"]
             assert parameters["type"] == "object", where
             assert "anyOf" not in parameters, where
-            assert refused_constructs(parameters) == [], where
+            assert refused(parameters) == [], where
             assert set(parameters.get("required", [])) <= set(parameters["properties"]), where
             anthropic = {
                 "name": function["name"],
@@ -142,7 +94,7 @@ def test_several_sources_are_an_enum_of_names() -> None:
     assert "id-" not in json.dumps(converted())  # source ids never reach the model
 
 
-def test_refused_constructs_are_detected() -> None:
+def test_refused_constructs_are_detected(refused: Checker) -> None:
     bad = {
         "type": "object",
         "$defs": {},
@@ -153,7 +105,7 @@ def test_refused_constructs_are_detected() -> None:
             "d": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }
-    assert sorted(refused_constructs(bad)) == [
+    assert sorted(refused(bad)) == [
         "parameters.a: anyOf with null",
         "parameters.b: type is a list",
         "parameters.c: prefixItems",
