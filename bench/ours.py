@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from bench.context import Conn
 
 if TYPE_CHECKING:
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
     from langchain_core.tools import BaseTool
+
+    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 
 INVOICES_PATH = "/v1/invoices"
 
@@ -36,4 +37,4 @@ def langchain_proxy_tool(api: AirbyteEmbeddedClient, conn: Conn, **options: Any)
 
 def invoice_args(limit: int) -> dict[str, Any]:
     """The tool call a model makes to list ``limit`` invoices."""
-    return {"method": "GET", "url": INVOICES_PATH, "params": {"limit": limit}}
+    return {"method": "GET", "path": INVOICES_PATH, "params": {"limit": limit}}

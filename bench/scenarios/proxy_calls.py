@@ -85,6 +85,8 @@ async def cold_calls(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
 
             await _fan_out(call, total, concurrency)
 
+    async with ours.client(conn) as api:
+        ours.langchain_proxy_tool(api, conn)  # imports LangChain before any timing starts
     variants = {"ours": our_run, "langchain": langchain_run, "raw": raw_run}
     samples = await interleaved(variants, params["repetitions"], collect=True)
     runs = params["repetitions"]

@@ -22,7 +22,7 @@ async def output_sizes(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
         body = (await raw.proxy(http, conn, token, "GET", url)).raise_for_status().text
         args = ours.invoice_args(count)
         guarded = str(await ours.langchain_proxy_tool(api, conn).ainvoke(args))
-        unbounded_tool = ours.langchain_proxy_tool(api, conn, max_output_chars=UNBOUNDED)
+        unbounded_tool = ours.langchain_proxy_tool(api, conn, max_chars=UNBOUNDED)
         compacted = str(await unbounded_tool.ainvoke(args))
     return {"raw": len(body), "guarded": len(guarded), "compacted": len(compacted)}
 
