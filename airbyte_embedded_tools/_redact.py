@@ -17,8 +17,14 @@ __all__ = ["MASK", "RedactingFilter", "forget_secret", "logger", "redact", "regi
 MASK = "***"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Authorization header values.
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + MASK),
+    # Authorization header values ("Bearer <token>"; prose such as "bearer token" is kept:
+    # a token is 6+ characters with a digit or punctuation).
+    (
+        re.compile(
+            r"(?i)\b(bearer)\s+(?=[A-Za-z0-9._~+/=-]{6,})(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]+"
+        ),
+        r"\1 " + MASK,
+    ),
     # JSON Web Tokens (Airbyte's access tokens are JWTs).
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), MASK),
     # Stripe secret, restricted and publishable keys.

@@ -111,6 +111,8 @@ def test_redact_masks_known_and_secret_looking_values() -> None:
     ):
         assert secret not in out
     assert "page_token=keepme" in out
+    prose = "The bearer token was rejected; a Bearer credential is needed"
+    assert redact(prose) == prose
 
 
 def test_filter_redacts_message_args_and_traceback() -> None:
