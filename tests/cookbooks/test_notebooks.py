@@ -12,7 +12,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import nbformat
 import pytest
@@ -33,7 +33,7 @@ TOKEN_RE = re.compile(r"sbx_[a-z]{3}_[A-Za-z0-9_-]{16,}")
 pytestmark = pytest.mark.cookbook
 
 
-class _ThisPythonSpecs(KernelSpecManager):  # type: ignore[misc]
+class _ThisPythonSpecs(KernelSpecManager):
     """Every kernel name resolves to an ipykernel run by the interpreter running the tests."""
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
@@ -58,7 +58,7 @@ def _kernel_env() -> dict[str, str]:
 
 
 def _execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
+    notebook = _read(path)
     manager = AsyncKernelManager(kernel_spec_manager=_ThisPythonSpecs())
     client = NotebookClient(
         notebook,
@@ -66,7 +66,6 @@ def _execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
         timeout=CELL_TIMEOUT,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.kernel_manager = manager
     saved = os.environ.copy()
     os.environ.clear()
     os.environ.update(env)  # the kernel inherits the test process's environment
@@ -76,6 +75,10 @@ def _execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
         os.environ.clear()
         os.environ.update(saved)
     return notebook
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return cast(nbformat.NotebookNode, nbformat.read(path, as_version=4))  # type: ignore[no-untyped-call]
 
 
 def _outputs_text(notebook: nbformat.NotebookNode) -> str:
@@ -90,7 +93,7 @@ def test_every_cookbook_is_stored_clean() -> None:
         "mcp.ipynb",
     }
     for path in NOTEBOOKS:
-        notebook = nbformat.read(path, as_version=4)
+        notebook = _read(path)
         nbformat.validate(notebook)
         for cell in notebook.cells:
             if cell.cell_type == "code":
