@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,7 @@ from .forms import nest
 from .stripe_store import RESOURCES, StripeError, StripeStore
 
 STRIPE_VERSION = "2024-06-20"
+logger = logging.getLogger(__name__)
 
 
 def _json(status: int, body: Any, request_id: str, extra: dict[str, str] | None = None) -> Response:
@@ -91,6 +93,12 @@ def build_stripe_app(
             return await _handle(request, request_id)
         except StripeError as error:
             return _json(error.status, error.body(), request_id)
+        except Exception:
+            logger.exception("Stripe emulator error on %s %s", request.method, request.url.path)
+            unknown = StripeError(
+                500, "An unknown error occurred in the emulator.", type="api_error"
+            )
+            return _json(500, unknown.body(), request_id)
 
     async def _handle(request: Request, request_id: str) -> Response:
         key = _api_key(request)

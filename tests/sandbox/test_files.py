@@ -331,3 +331,12 @@ def test_temp_files_are_removed_on_stop() -> None:
     assert not root.exists()
     with pytest.raises(RuntimeError, match="not running"):
         _ = sb.files_dir
+
+
+def test_api_source_is_not_a_file_source(
+    sandbox: Sandbox, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    for action in ("list", "get"):
+        response = api.get(files_path(sandbox.stripe_source_id, action, "README.md"), headers=auth)
+        assert response.status_code == 400
+        assert "API source" in response.json()["detail"]
