@@ -243,11 +243,12 @@ class ClientAccess:
             if self._sync is not None:
                 return ThreadCalls(self._sync)
             assert self._async is not None
-            if self._owner is None or self._owner.is_closed():
-                self._owner = loop
-            if self._owner is loop:
+            owner = self._owner
+            if owner is None or owner.is_closed() or not owner.is_running():
+                owner = self._owner = loop  # a stopped loop cannot be reached: this one takes over
+            if owner is loop:
                 return AsyncCalls(self._async)
-            return LoopCalls(self._async, self._owner)
+            return LoopCalls(self._async, owner)
 
     def run_sync(self, factory: Callable[[Calls], Coroutine[Any, Any, T]]) -> T:
         """Run ``factory(calls)`` to completion from sync code (in a running loop or not).

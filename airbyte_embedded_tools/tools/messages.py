@@ -87,6 +87,13 @@ def error_message(
     on = f" on source '{source}'" if source else ""
     if isinstance(exc, AirbyteEmbeddedError):
         return f"Error: {tool}{on} failed: {_explain(exc, not_found)}"
+    if isinstance(exc, RuntimeError) and "event loop" in str(exc):
+        logger.warning("%s: the client was used across event loops", tool, exc_info=exc)
+        return (
+            f"Error: {tool}{on} cannot run: its AirbyteEmbeddedClient belongs to another event "
+            "loop (one that has stopped). This is a setup problem the user must fix (one client "
+            "per event loop, or a SyncAirbyteEmbeddedClient); retrying will not help."
+        )
     if isinstance(exc, ImportError):
         return f"Error: {tool}{on} cannot run here: {exc}. Tell the user; retrying will not help."
     logger.warning("%s failed unexpectedly", tool, exc_info=exc)

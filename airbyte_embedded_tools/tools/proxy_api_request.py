@@ -307,7 +307,8 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
             text = response.text if isinstance(data, (dict, list)) else str(data)
             content = _cut_plain(status_line, text, self.max_chars)
         elif isinstance(data, dict) and isinstance(data.get("data"), list):
-            content = _shape_list(status_line, data, args.fields, self.max_chars)
+            backwards = "ending_before" in args.params or "ending_before=" in args.path
+            content = _shape_list(status_line, data, args.fields, self.max_chars, backwards)
         elif isinstance(data, list):
             content = _shape_list(status_line, {"data": data}, args.fields, self.max_chars)
         else:
@@ -342,7 +343,13 @@ def _shape_object(status_line: str, data: Any, fields: list[str], max_chars: int
     )
 
 
-def _shape_list(status_line: str, data: dict[str, Any], fields: list[str], max_chars: int) -> str:
+def _shape_list(
+    status_line: str,
+    data: dict[str, Any],
+    fields: list[str],
+    max_chars: int,
+    backwards: bool = False,
+) -> str:
     """A list response: its other keys on one line, then one record per line, cut by records."""
     records: list[Any] = data["data"]
     meta = compact({key: value for key, value in data.items() if key != "data"})
@@ -352,23 +359,32 @@ def _shape_list(status_line: str, data: dict[str, Any], fields: list[str], max_c
     budget = max_chars - len(head) - _FOOTER_RESERVE
     shown = fit_lines(lines, budget)
     while shown > 0:
-        content = _join(head, "\n".join(lines[:shown]), _list_note(data, shown, fields, max_chars))
+        content = _join(
+            head, "\n".join(lines[:shown]), _list_note(data, shown, fields, max_chars, backwards)
+        )
         if len(content) <= max_chars:
             return content
         shown -= 1
     if not records:
-        return _join(head, _list_note(data, 0, fields, max_chars))
+        return _join(head, _list_note(data, 0, fields, max_chars, backwards))
     first = cut_text(dumps(compact(project(records[0], fields)), indent=1), budget)
     cut = f"{first}\n[cut: this record alone passes the limit; ask for fewer fields]"
-    return _join(head, cut, _list_note(data, 1, fields, max_chars))
+    return _join(head, cut, _list_note(data, 1, fields, max_chars, backwards))
 
 
 def _join(*parts: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _list_note(data: dict[str, Any], shown: int, fields: list[str], max_chars: int) -> str:
-    """What was left out and the exact argument that continues."""
+def _list_note(
+    data: dict[str, Any], shown: int, fields: list[str], max_chars: int, backwards: bool
+) -> str:
+    """What was left out and the exact argument that continues.
+
+    Stripe lists come newest first: a page cut short continues with ``starting_after`` the last
+    record shown; the next page with ``starting_after`` the last record, or, when paging towards
+    newer records with ``ending_before``, with ``ending_before`` the first record.
+    """
     records: list[Any] = data["data"]
     last_id = _record_id(records[shown - 1]) if shown else None
     search_page = data.get("next_page") if data.get("object") == "search_result" else None
@@ -377,7 +393,12 @@ def _list_note(data: dict[str, Any], shown: int, fields: list[str], max_chars: i
         note = f"[{left} of {len(records)} records left out to stay within {max_chars} characters."
         if search_page:
             return f"{note} Call again with a smaller params.limit (at most {max(shown, 1)}).]"
-        if last_id:
+        if last_id and backwards:
+            cont = (
+                " To see them, call again without ending_before and with "
+                f'params.starting_after="{last_id}" and params.limit={left}'
+            )
+        elif last_id:
             cont = (
                 " To continue, call again with the same arguments and "
                 f'params.starting_after="{last_id}"'
@@ -391,6 +412,12 @@ def _list_note(data: dict[str, Any], shown: int, fields: list[str], max_chars: i
             return (
                 "[More results: call again with the same arguments and "
                 f'params.page="{search_page}".]'
+            )
+        first_id = _record_id(records[0]) if records else None
+        if backwards and first_id:
+            return (
+                "[has_more is true: newer records exist. For them call again with the same "
+                f'arguments and params.ending_before="{first_id}".]'
             )
         if last_id:
             return (

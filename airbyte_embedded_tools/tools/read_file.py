@@ -7,6 +7,7 @@ and the ``offset`` that continues. A PDF needs the whole file (up to a cap) and 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import ClassVar, Literal
@@ -99,6 +100,7 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         self.window_bytes = window_bytes or 4 * max_chars
         self.max_pdf_bytes = max_pdf_bytes
         self._pdf_cache: OrderedDict[tuple[str, str, str], list[TextPart]] = OrderedDict()
+        self._pdf_lock = threading.Lock()
 
     def _describe(self) -> str:
         return (
@@ -233,18 +235,30 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
                 f"{human_size(self.max_pdf_bytes)}. Tell the user it is too large to read here."
             )
         key = (source.id, args.path, first.etag or "") if first.etag else None
-        parts = self._pdf_cache.get(key) if key else None
+        parts = self._cached(key)
         if parts is None:
             data = first.content
             if total is not None and len(data) < total:
                 rest = await calls.read_file(source.id, args.path, len(data), total - 1)
                 data += rest.content
             parts = extract_text(data, path=args.path, content_type=first.content_type)
-            if key:
-                self._pdf_cache[key] = parts
-                while len(self._pdf_cache) > _PDF_CACHE_SIZE:
-                    self._pdf_cache.popitem(last=False)
+            self._cache(key, parts)
         return self._pages(args, source_name, first, parts)
+
+    def _cached(self, key: tuple[str, str, str] | None) -> list[TextPart] | None:
+        """The parsed pages of a PDF read before, when its etag is unchanged."""
+        if key is None:
+            return None
+        with self._pdf_lock:
+            return self._pdf_cache.get(key)
+
+    def _cache(self, key: tuple[str, str, str] | None, parts: list[TextPart]) -> None:
+        if key is None:
+            return
+        with self._pdf_lock:
+            self._pdf_cache[key] = parts
+            while len(self._pdf_cache) > _PDF_CACHE_SIZE:
+                self._pdf_cache.popitem(last=False)
 
     def _pages(
         self, args: ReadFileInput, source_name: str, first: FileContent, parts: list[TextPart]

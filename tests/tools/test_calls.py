@@ -82,6 +82,25 @@ def test_sync_call_after_the_owning_loop_closed_is_a_message(
     assert "no longer running" in result.content
 
 
+def test_an_async_call_never_waits_on_a_stopped_owning_loop(
+    sandbox: Sandbox, new_client: Factory
+) -> None:
+    client = new_client(sandbox)
+    tool = ProxyApiRequestTool(client, source_id=sandbox.stripe_source_id)
+    idle = asyncio.new_event_loop()  # used once, then left idle (not closed)
+    try:
+        assert ok(idle.run_until_complete(tool.arun(path="/v1/invoices", params={"limit": 1})))
+        call = tool.arun(path="/v1/invoices", params={"limit": 1})
+        result = asyncio.run(asyncio.wait_for(call, timeout=20))
+        # today httpx's pooled connection belongs to the idle loop: a clear message, no hang
+        assert ok(result) or (
+            "belongs to another event loop" in result.content
+            and "SyncAirbyteEmbeddedClient" in result.content
+        )
+    finally:
+        idle.close()
+
+
 def test_a_blocked_owning_loop_is_detected(
     sandbox: Sandbox,
     new_client: Factory,

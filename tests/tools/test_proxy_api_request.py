@@ -390,3 +390,54 @@ async def test_several_sources_are_chosen_by_name(
     assert schema["properties"]["source"]["description"] == (
         "Which connected source to use: 'stripe', 'other' (x)."
     )
+
+
+async def test_paging_towards_newer_records_uses_ending_before(proxy: ProxyApiRequestTool) -> None:
+    older = records_of(await proxy.arun(path="/v1/invoices", params={"limit": 10}))
+    anchor = older[-1]["id"]
+    result = await proxy.arun(path="/v1/invoices", params={"limit": 3, "ending_before": anchor})
+    records = records_of(result)
+    assert [r["id"] for r in records] == [r["id"] for r in older[-4:-1]]
+    assert f'params.ending_before="{records[0]["id"]}"' in result.content
+
+
+async def test_no_secret_reaches_the_model(
+    sandbox: Sandbox, client: AirbyteEmbeddedClient, toolkit: Any
+) -> None:
+    proxy, list_files, read_file = toolkit.get_tools()
+    results = [
+        await proxy.arun(path="/v1/invoices", params={"limit": 2}, raw=True),
+        await proxy.arun(path="/v1/customers/cus_nope"),
+        await proxy.arun(path="https://evil.example.com/"),
+        await list_files.arun(prefix="contracts/"),
+        await read_file.arun(path="missing.txt"),
+    ]
+    secrets = [
+        sandbox.stripe_secret_key,
+        sandbox.client_secret,
+        (await client.get_token()).value.get_secret_value(),
+    ]
+    for result in results:
+        dumped = result.model_dump_json()
+        assert not any(secret in dumped for secret in secrets)
+
+
+async def test_a_cut_page_towards_newer_records_says_how_to_see_the_rest(
+    proxy: ProxyApiRequestTool,
+) -> None:
+    page = await proxy.arun(path="/v1/invoices", params={"limit": 100}, fields=["status"])
+    newest = [r["id"] for r in records_of(page)]
+    result = await proxy.arun(
+        path="/v1/invoices", params={"limit": 100, "ending_before": newest[-1]}
+    )
+    shown = [r["id"] for r in records_of(result)]
+    assert shown == newest[: len(shown)]
+    hint = re.search(r'params\.starting_after="([^"]+)" and params\.limit=(\d+)', result.content)
+    assert hint is not None
+    assert "call again without ending_before" in result.content
+    rest = await proxy.arun(
+        path="/v1/invoices",
+        params={"limit": int(hint.group(2)), "starting_after": hint.group(1)},
+        fields=["status"],
+    )
+    assert shown + [r["id"] for r in records_of(rest)] == newest[:-1]
