@@ -199,3 +199,11 @@ def test_faults_at_construction() -> None:
         assert read_readme(http, sb).status_code == 503
         assert read_readme(http, sb).status_code == 200
         assert sb.faults.schedule == {1: "503"}
+
+
+def test_fault_config_shorthand() -> None:
+    config = FaultConfig.of(["files"], rate_drop=0.25, seed=3)
+    assert config.targets == frozenset({"files"})
+    assert config.rate_drop == 0.25
+    assert config.seed == 3
+    assert FaultConfig.of(rate_429=1.0).targets == frozenset({"proxy", "files"})
