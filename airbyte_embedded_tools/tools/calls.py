@@ -259,9 +259,11 @@ class ClientAccess:
         with self._lock:
             owner = self._owner
             if self._sync is None and owner is None:
+                from airbyte_embedded_tools.client import AirbyteEmbeddedClient
                 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
-                self._sync = SyncAirbyteEmbeddedClient(async_client=self._async)  # type: ignore[arg-type]
+                wrapped = cast(AirbyteEmbeddedClient, self._async)
+                self._sync = SyncAirbyteEmbeddedClient(async_client=wrapped)
             sync = self._sync
         if sync is not None:
             calls = BlockingCalls(sync)
@@ -270,7 +272,11 @@ class ClientAccess:
         assert self._async is not None
         _check_reachable(owner)
         future = asyncio.run_coroutine_threadsafe(factory(AsyncCalls(self._async)), owner)
-        return future.result()
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # interrupted (Ctrl-C): do not leave the call running on the owner
+            raise
 
 
 def _check_reachable(owner: asyncio.AbstractEventLoop) -> None:
