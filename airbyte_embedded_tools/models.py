@@ -106,7 +106,7 @@ class FileEntry(BaseModel):
 
 
 class FileContent(BaseModel):
-    """Bytes read from a file: ``content`` covers ``start``..``end`` (inclusive) of ``total_size``."""
+    """Bytes read from a file: ``content`` covers ``start``..``end`` (inclusive) of the file."""
 
     model_config = ConfigDict(frozen=True)
 

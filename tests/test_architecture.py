@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "airbyte_embedded_tools"
 # Layer of each top-level module or subpackage; a module may import its own layer or lower ones.
 LAYERS: dict[str, int] = {
     "config": 0,
+    "_lazy": 0,
     "errors": 0,
     "models": 1,
     "_redact": 1,

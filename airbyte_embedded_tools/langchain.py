@@ -1,0 +1,37 @@
+"""LangChain face: the toolkit, one ``BaseTool`` per tool, and the document loader.
+
+Imported lazily, so that ``import airbyte_embedded_tools.langchain`` costs nothing until a name
+is used; needs the ``langchain`` extra (``pip install 'airbyte-embedded-tools[langchain]'``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .integrations.langchain_loader import AirbyteEmbeddedLoader
+    from .integrations.langchain_tools import (
+        AirbyteEmbeddedToolkit,
+        AirbyteListFilesTool,
+        AirbyteProxyApiRequestTool,
+        AirbyteReadFileTool,
+        to_langchain_tool,
+    )
+
+_TOOLS = "airbyte_embedded_tools.integrations.langchain_tools"
+_LOADER = "airbyte_embedded_tools.integrations.langchain_loader"
+
+__all__ = [
+    "AirbyteEmbeddedLoader",
+    "AirbyteEmbeddedToolkit",
+    "AirbyteListFilesTool",
+    "AirbyteProxyApiRequestTool",
+    "AirbyteReadFileTool",
+    "to_langchain_tool",
+]
+
+__getattr__ = lazy_exports(
+    __name__, {name: _LOADER if name == "AirbyteEmbeddedLoader" else _TOOLS for name in __all__}
+)

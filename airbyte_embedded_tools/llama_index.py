@@ -1,0 +1,33 @@
+"""LlamaIndex face: the tool spec, ``FunctionTool``s, and the reader.
+
+Imported lazily; needs the ``llama-index`` extra
+(``pip install 'airbyte-embedded-tools[llama-index]'``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .integrations.llama_index_reader import AirbyteEmbeddedReader
+    from .integrations.llama_index_tools import (
+        AirbyteEmbeddedToolSpec,
+        AirbyteFunctionTool,
+        to_function_tool,
+    )
+
+_TOOLS = "airbyte_embedded_tools.integrations.llama_index_tools"
+_READER = "airbyte_embedded_tools.integrations.llama_index_reader"
+
+__all__ = [
+    "AirbyteEmbeddedReader",
+    "AirbyteEmbeddedToolSpec",
+    "AirbyteFunctionTool",
+    "to_function_tool",
+]
+
+__getattr__ = lazy_exports(
+    __name__, {name: _READER if name == "AirbyteEmbeddedReader" else _TOOLS for name in __all__}
+)

@@ -1,0 +1,25 @@
+"""MCP face: a local MCP server with the toolkit's tools.
+
+Tools ``apis_make_request``, ``files_list``, ``files_read``. Imported lazily; needs the ``mcp``
+extra (``pip install 'airbyte-embedded-tools[mcp]'``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .integrations.mcp_server import (
+        MCP_TOOL_NAMES,
+        create_mcp_server,
+        run_mcp_server,
+        sources_from_env,
+    )
+
+__all__ = ["MCP_TOOL_NAMES", "create_mcp_server", "run_mcp_server", "sources_from_env"]
+
+__getattr__ = lazy_exports(
+    __name__, dict.fromkeys(__all__, "airbyte_embedded_tools.integrations.mcp_server")
+)
