@@ -187,7 +187,7 @@ def _nodelay_listeners() -> Iterator[None]:
             self.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         original(self, *args)
 
-    socket.socket.listen = listen  # type: ignore[method-assign]
+    socket.socket.listen = listen  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

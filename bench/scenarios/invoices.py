@@ -20,7 +20,7 @@ class _Walks:
     """One run per side of ``count`` invoices, walking the whole list again while short of it."""
 
     def __init__(self, api: Any, http: httpx.AsyncClient, conn: Conn, token: str, count: int):
-        from airbyte_embedded_tools.integrations.langchain_loader import AirbyteEmbeddedLoader
+        from airbyte_embedded_tools.langchain import AirbyteEmbeddedLoader
 
         self.loader = AirbyteEmbeddedLoader  # imported before any timing starts
         self.api, self.http, self.conn, self.token, self.count = api, http, conn, token, count

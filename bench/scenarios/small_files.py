@@ -45,7 +45,7 @@ def write_files(root: Path, prefix: str, count: int) -> None:
 
 async def load_files(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
     """Worker: ours (the LangChain loader's ``alazy_load``), raw (list, then GET each in turn)."""
-    from airbyte_embedded_tools.integrations.langchain_loader import AirbyteEmbeddedLoader
+    from airbyte_embedded_tools.langchain import AirbyteEmbeddedLoader
 
     count, prefix = params["count"], params["prefix"]
 
