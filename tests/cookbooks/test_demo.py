@@ -76,7 +76,7 @@ async def test_demo_walks_through_every_step(
     assert "contracts/acme-master-services-agreement.md" in out
     assert "Master Services Agreement" in out  # the file's first bytes, read through the proxy
     assert "LangChain Documents" in out
-    answer = out.split("\nA: ", 1)[1]
+    answer = re.split(r"\n\s*A: ", out, maxsplit=1)[1]
     assert f"{len(debtors)} customers owe more than $1,000.00" in answer
     for name, cents in debtors.items():
         assert f"{name} (" in answer
