@@ -124,8 +124,9 @@ def _short_metadata(metadata: dict[str, Any]) -> str:
 
 
 async def _agent(run: _Run) -> None:
-    from airbyte_embedded_tools.langchain import AirbyteEmbeddedToolkit
     from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+    from airbyte_embedded_tools.langchain import AirbyteEmbeddedToolkit
 
     from .offline_langchain import cookbook_chat_model, model_label
 
