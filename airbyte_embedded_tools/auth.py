@@ -54,6 +54,7 @@ class TokenProvider:
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._static: AccessToken | None = None
         self._application: tuple[AccessToken, float] | None = None  # token, refresh at
+        self._application_lifetime: float | None = None
         self._current: tuple[AccessToken, float] | None = None
         if client_secret is not None:
             register_secret(client_secret.get_secret_value())
@@ -126,6 +127,7 @@ class TokenProvider:
                 request_id=wire.request_id(response),
             )
         self._application = self._accept(response, "application")
+        self._application_lifetime = self._application[0].expires_in()
         return self._application
 
     async def _scoped(self) -> tuple[AccessToken, float]:
@@ -135,7 +137,7 @@ class TokenProvider:
         if response.status_code == 401:  # the cached application token may have been revoked
             self.invalidate(app_token)
             response = await self._request_scoped((await self._app_token())[0])
-        return self._accept(response, "scoped")
+        return self._accept(response, "scoped", default_lifetime=self._application_lifetime)
 
     async def _request_scoped(self, app_token: AccessToken) -> httpx.Response:
         body = wire.scoped_token_body(
@@ -146,11 +148,18 @@ class TokenProvider:
             headers["X-Organization-Id"] = self._organization_id
         return await self._exchange(wire.SCOPED_TOKEN_PATH, body, headers)
 
-    def _accept(self, response: httpx.Response, kind: str) -> tuple[AccessToken, float]:
-        """Parse a token answer (raising the mapped error on failure) and schedule its refresh."""
+    def _accept(
+        self, response: httpx.Response, kind: str, default_lifetime: float | None = None
+    ) -> tuple[AccessToken, float]:
+        """Parse a token answer (raising the mapped error on failure) and schedule its refresh.
+
+        ``default_lifetime``: the lifetime assumed when the answer does not state one.
+        """
         if response.status_code >= 300:
             raise wire.api_error(response)
-        token, lifetime = wire.parse_token_response(response, kind=kind)
+        token, lifetime = wire.parse_token_response(
+            response, kind=kind, default_lifetime=default_lifetime
+        )
         register_secret(token.value.get_secret_value())
         margin = min(self._refresh_margin, lifetime / 2)
         logger.debug("Obtained a %s token valid for %.0f s", kind, lifetime)

@@ -129,12 +129,16 @@ def scoped_token_body(*, workspace_id: str | None, workspace_name: str | None) -
     raise ValueError("a scoped token needs a workspace id or name")
 
 
-def parse_token_response(response: httpx.Response, *, kind: str) -> tuple[AccessToken, float]:
+def parse_token_response(
+    response: httpx.Response, *, kind: str, default_lifetime: float | None = None
+) -> tuple[AccessToken, float]:
     """The token in a successful token response, and its lifetime in seconds.
 
     The application token comes as ``access_token`` with ``expires_in``; the scoped token as
     ``token`` with no expiry. ASSUMPTION (api-reference.md §1): a token without ``expires_in``
-    lives until its JWT ``exp`` claim if it has one, else ``config.TOKEN_LIFETIME_ASSUMED``.
+    lives until its JWT ``exp`` claim if it has one, else ``default_lifetime`` (the caller
+    passes the application token's: same issuer, same policy), else
+    ``config.TOKEN_LIFETIME_ASSUMED``.
     """
     payload = _json_object(response)
     value = None
@@ -150,7 +154,7 @@ def parse_token_response(response: httpx.Response, *, kind: str) -> tuple[Access
     if lifetime is None:
         lifetime = _jwt_lifetime(value)
     if lifetime is None or lifetime <= 0:
-        lifetime = config.TOKEN_LIFETIME_ASSUMED
+        lifetime = default_lifetime or config.TOKEN_LIFETIME_ASSUMED
     token = AccessToken(value=SecretStr(value), expires_at=time.monotonic() + lifetime, kind=kind)
     return token, lifetime
 

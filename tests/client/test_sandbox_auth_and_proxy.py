@@ -81,10 +81,14 @@ async def test_100_concurrent_calls_on_a_cold_client_exchange_once(
     assert sandbox.token_requests - before == exchanges
 
 
-async def test_token_is_refreshed_before_it_expires(short_lived: Sandbox) -> None:
+@pytest.mark.parametrize(("scoped", "exchanges"), [(False, 1), (True, 2)])
+async def test_token_is_refreshed_before_it_expires(
+    short_lived: Sandbox, scoped: bool, exchanges: int
+) -> None:
     log = StatusLog()
     before = short_lived.token_requests
-    async with make(short_lived, http_client=log.http) as client:
+    workspace = {"workspace_id": short_lived.workspace_id} if scoped else {}
+    async with make(short_lived, http_client=log.http, **workspace) as client:
         await client.list_files(short_lived.file_source_id)
         first = await client.get_token()
         await asyncio.sleep(1.2)  # past the refresh point (half of 2 s), before the expiry
@@ -92,7 +96,8 @@ async def test_token_is_refreshed_before_it_expires(short_lived: Sandbox) -> Non
         second = await client.get_token()
     await log.http.aclose()
     assert first.value.get_secret_value() != second.value.get_secret_value()
-    assert short_lived.token_requests - before == 2
+    assert short_lived.token_requests - before == 2 * exchanges
+    # the scoped token's answer states no lifetime: it is assumed to be the application token's
     assert all(status != 401 for _, status in log.statuses)
 
 

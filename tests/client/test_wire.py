@@ -256,6 +256,14 @@ def test_scoped_token_without_expiry_assumes_the_documented_lifetime() -> None:
     assert token.kind == "scoped"
 
 
+def test_scoped_token_without_expiry_takes_the_given_default() -> None:
+    token, lifetime = wire.parse_token_response(
+        token_answer({"token": "scoped1"}), kind="scoped", default_lifetime=2.0
+    )
+    assert lifetime == 2.0
+    assert token.expires_in() <= 2.0
+
+
 def test_jwt_without_expires_in_uses_its_exp_claim() -> None:
     claims = base64.urlsafe_b64encode(json.dumps({"exp": time.time() + 120}).encode()).decode()
     jwt = f"eyJhbGciOiJIUzI1NiJ9.{claims.rstrip('=')}.signature"
