@@ -118,3 +118,25 @@ def test_cookbook_runs_against_the_sandbox(
     assert not TOKEN_RE.search(text), f"{path.name} printed a token"
     assert "Bearer " not in text
     assert "Traceback" not in text
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", ["agent_tools_langchain", "mcp"])
+def test_cookbook_runs_against_the_service_named_by_the_environment(
+    name: str, sandbox: Sandbox
+) -> None:
+    """With AIRBYTE_* set (here naming a sandbox as if it were the real service), no edit."""
+    env = _kernel_env()
+    env.update(
+        AIRBYTE_API_URL=sandbox.base_url,
+        AIRBYTE_CLIENT_ID=sandbox.client_id,
+        AIRBYTE_CLIENT_SECRET=sandbox.client_secret,
+        AIRBYTE_WORKSPACE_ID=sandbox.workspace_id,
+        AIRBYTE_STRIPE_SOURCE_ID=sandbox.stripe_source_id,
+        AIRBYTE_FILE_SOURCE_ID=sandbox.file_source_id,
+    )
+    notebook = _execute(COOKBOOKS / f"{name}.ipynb", env)
+    text = _outputs_text(notebook)
+    assert sandbox.base_url in text  # it used the service it was pointed at, no sandbox of its own
+    assert sandbox.client_secret not in text
+    assert "Initech" in text  # the agent's answer, from the service's data
