@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -175,7 +175,7 @@ class SyncAirbyteEmbeddedClient:
         *,
         recursive: bool = True,
         page_size: int | None = None,
-    ) -> Iterator[FileEntry]:
+    ) -> Generator[FileEntry, None, None]:
         """Every file under ``prefix``, pages fetched as the iteration reaches them."""
         return self._iterate(
             self._async.iter_files(source_id, prefix, recursive=recursive, page_size=page_size)
@@ -213,13 +213,13 @@ class SyncAirbyteEmbeddedClient:
         *,
         chunk_size: int = config.DEFAULT_CHUNK_SIZE,
         start: int = 0,
-    ) -> Iterator[bytes]:
+    ) -> Generator[bytes, None, None]:
         """The file's bytes as they arrive (see ``AirbyteEmbeddedClient.stream_file``)."""
         return self._iterate(
             self._async.stream_file(source_id, path, chunk_size=chunk_size, start=start)
         )
 
-    def _iterate(self, agen: AsyncIterator[T]) -> Iterator[T]:
+    def _iterate(self, agen: AsyncIterator[T]) -> Generator[T, None, None]:
         """Pull an async iterator's items across the thread; closing the iterator closes it."""
         try:
             while True:

@@ -53,7 +53,9 @@ def posts(sb: Sandbox, marker: str) -> int:
 async def test_proxy_429_waits_for_retry_after(sb: Sandbox) -> None:
     async with make(sb) as client:
         await client.get_token()
-        sb.set_faults(FaultConfig(schedule={1: "429"}, retry_after=0.3, targets={"proxy"}))
+        sb.set_faults(
+            FaultConfig(schedule={1: "429"}, retry_after=0.3, targets=frozenset({"proxy"}))
+        )
         started = time.monotonic()
         response = await client.proxy_request(sb.stripe_source_id, "GET", INVOICES)
         waited = time.monotonic() - started
@@ -63,7 +65,7 @@ async def test_proxy_429_waits_for_retry_after(sb: Sandbox) -> None:
 
 
 async def test_proxy_429_until_the_retries_run_out(sb: Sandbox) -> None:
-    sb.set_faults(FaultConfig(rate_429=1.0, retry_after=0.0, targets={"proxy"}))
+    sb.set_faults(FaultConfig(rate_429=1.0, retry_after=0.0, targets=frozenset({"proxy"})))
     async with make(sb) as client:
         with pytest.raises(RateLimitError) as info:
             await client.proxy_request(sb.stripe_source_id, "GET", INVOICES)
@@ -73,7 +75,7 @@ async def test_proxy_429_until_the_retries_run_out(sb: Sandbox) -> None:
 
 @pytest.mark.parametrize("fault", ["503", "drop", "truncate"])
 async def test_a_get_is_retried_through_proxy_faults(sb: Sandbox, fault: str) -> None:
-    sb.set_faults(FaultConfig(schedule={1: fault, 2: fault}, targets={"proxy"}))
+    sb.set_faults(FaultConfig(schedule={1: fault, 2: fault}, targets=frozenset({"proxy"})))
     async with make(sb) as client:
         response = await client.proxy_request(
             sb.stripe_source_id, "GET", INVOICES, params={"limit": 5}
@@ -86,7 +88,7 @@ async def test_a_get_is_retried_through_proxy_faults(sb: Sandbox, fault: str) ->
 async def test_a_post_whose_answer_was_lost_is_not_resent(sb: Sandbox) -> None:
     async with make(sb) as client:
         await client.get_token()
-        sb.set_faults(FaultConfig(schedule={1: "drop"}, targets={"proxy"}))
+        sb.set_faults(FaultConfig(schedule={1: "drop"}, targets=frozenset({"proxy"})))
         with pytest.raises(APIConnectionError):
             await client.proxy_request(
                 sb.stripe_source_id, "POST", CUSTOMERS, data={"email": "lost@example.com"}
@@ -95,14 +97,14 @@ async def test_a_post_whose_answer_was_lost_is_not_resent(sb: Sandbox) -> None:
 
 
 async def test_upstream_503_retried_for_get_returned_for_post(sb: Sandbox) -> None:
-    sb.set_faults(FaultConfig(schedule={1: "503"}, targets={"upstream"}))
+    sb.set_faults(FaultConfig(schedule={1: "503"}, targets=frozenset({"upstream"})))
     async with make(sb) as client:
         got = await client.proxy_request(sb.stripe_source_id, "GET", INVOICES)
-        sb.set_faults(FaultConfig(schedule={1: "503"}, targets={"upstream"}))
+        sb.set_faults(FaultConfig(schedule={1: "503"}, targets=frozenset({"upstream"})))
         posted = await client.proxy_request(
             sb.stripe_source_id, "POST", CUSTOMERS, data={"email": "once@example.com"}
         )
-        sb.set_faults(FaultConfig(schedule={1: "503"}, targets={"upstream"}))
+        sb.set_faults(FaultConfig(schedule={1: "503"}, targets=frozenset({"upstream"})))
         retried = await client.proxy_request(
             sb.stripe_source_id,
             "POST",
@@ -122,7 +124,9 @@ async def test_secrets_stay_out_of_logs_reprs_and_errors(
     caplog.set_level(logging.DEBUG)
     texts: list[str] = []
     tokens: list[str] = []
-    sb.set_faults(FaultConfig(schedule={1: "503", 3: "429"}, retry_after=0.0, targets={"proxy"}))
+    sb.set_faults(
+        FaultConfig(schedule={1: "503", 3: "429"}, retry_after=0.0, targets=frozenset({"proxy"}))
+    )
     async with make(sb) as client:
         token = await client.get_token()
         tokens.append(token.value.get_secret_value())

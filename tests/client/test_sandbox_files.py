@@ -6,6 +6,7 @@ import hashlib
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,10 +18,10 @@ from airbyte_embedded_tools.sandbox import FaultConfig, Sandbox
 MiB = 1024 * 1024
 
 
-def make(sb: Sandbox, **kwargs: object) -> AirbyteEmbeddedClient:
+def make(sb: Sandbox, **kwargs: Any) -> AirbyteEmbeddedClient:
     return AirbyteEmbeddedClient(
         sb.client_id, sb.client_secret, workspace_id=sb.workspace_id, base_url=sb.base_url, **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 def fast_retries(max_retries: int = 6) -> RetryPolicy:
@@ -145,7 +146,7 @@ async def test_stream_resumes_on_scheduled_drops(faulty: Sandbox) -> None:
     sizes = {k: (faulty.files_dir / k).stat().st_size for k in keys}
     key = max(sizes, key=lambda k: sizes[k])
     faulty.set_faults(
-        FaultConfig(schedule={1: "drop", 2: "truncate", 4: "drop"}, targets={"files"})
+        FaultConfig(schedule={1: "drop", 2: "truncate", 4: "drop"}, targets=frozenset({"files"}))
     )
     async with make(faulty, retry_policy=fast_retries()) as client:
         pieces = [p async for p in client.stream_file(faulty.file_source_id, key, chunk_size=256)]

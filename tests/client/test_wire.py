@@ -35,7 +35,11 @@ STRIPE_404 = {
 
 
 def answer(
-    status: int, *, json_body: Any = None, content: bytes = b"", **headers: str
+    status: int,
+    *,
+    json_body: Any = None,
+    content: bytes = b"",
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     request = httpx.Request("POST", PROXY_URL)
     if json_body is not None:
@@ -55,7 +59,9 @@ def parse(response: httpx.Response) -> Any:
 def test_pass_through_keeps_upstream_status_headers_and_body() -> None:
     raw = json.dumps(STRIPE_LIST).encode()
     result = parse(
-        answer(200, content=raw, **{"content-type": "application/json", "request-id": "req_9"})
+        answer(
+            200, content=raw, headers={"content-type": "application/json", "request-id": "req_9"}
+        )
     )
     assert result.status_code == 200
     assert result.content == raw
@@ -102,7 +108,9 @@ def test_an_upstream_object_with_a_body_field_is_not_mistaken_for_an_envelope() 
 
 
 def test_non_json_pass_through_body_is_kept_as_bytes() -> None:
-    result = parse(answer(200, content=b"\x00\x01binary", **{"content-type": "application/pdf"}))
+    result = parse(
+        answer(200, content=b"\x00\x01binary", headers={"content-type": "application/pdf"})
+    )
     assert result.content == b"\x00\x01binary"
 
 
@@ -119,7 +127,7 @@ def test_stripe_404_is_an_upstream_response_not_an_error() -> None:
 
 def test_airbyte_404_detail_is_a_proxy_error() -> None:
     response = answer(
-        404, json_body={"detail": "source 'src_1' not found"}, **{"x-request-id": "r1"}
+        404, json_body={"detail": "source 'src_1' not found"}, headers={"x-request-id": "r1"}
     )
     assert wire.is_proxy_error(response)
     with pytest.raises(NotFoundError) as info:
@@ -184,11 +192,13 @@ def test_api_error_reads_fastapi_validation_lists_and_hints_when_no_detail() -> 
 
 
 def test_rate_limit_error_carries_retry_after_and_range_error_the_size() -> None:
-    error = wire.api_error(answer(429, json_body={"detail": "slow down"}, **{"retry-after": "7"}))
+    error = wire.api_error(
+        answer(429, json_body={"detail": "slow down"}, headers={"retry-after": "7"})
+    )
     assert isinstance(error, RateLimitError)
     assert error.retry_after == 7.0
     error = wire.api_error(
-        answer(416, json_body={"detail": "no"}, **{"content-range": "bytes */1234"})
+        answer(416, json_body={"detail": "no"}, headers={"content-range": "bytes */1234"})
     )
     assert isinstance(error, RangeNotSatisfiableError)
     assert error.size == 1234
