@@ -80,6 +80,12 @@ class AirbyteEmbeddedClient:
 
     Authenticate with ``client_id``/``client_secret`` (optionally scoped to ``workspace_id`` or
     ``workspace_name``) or with a ready-made ``token``. Use as ``async with`` or call ``aclose()``.
+
+    ``timeout``: seconds or an ``httpx.Timeout`` (default 60 s, connect 10 s; with a caller's
+    ``http_client``, that client's own). ``allowed_hosts`` adds upstream hosts ``proxy_request``
+    may reach besides the connectors' API hosts. ``retry_policy`` replaces ``max_retries`` and
+    ``retry_deadline`` (backoff, ``Retry-After`` cap, an injectable sleep for tests).
+    ``base_url`` must be https, or http for a loopback host (the sandbox).
     """
 
     def __init__(
