@@ -7,13 +7,15 @@ import logging
 import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import uvicorn
 
@@ -160,3 +162,75 @@ class LoopbackServer:
         assert self._thread is not None
         self._server.should_exit = True
         self._thread.join(10)
+
+
+class SandboxProcess:
+    """A sandbox served by another Python process (``run_sandbox``), so that this process's file
+    descriptors and memory belong to the client alone; stopped with SIGTERM on exit."""
+
+    def __init__(self, **settings: Any) -> None:
+        self._settings = settings
+        self._process: subprocess.Popen[str] | None = None
+        self.info: dict[str, str] = {}
+
+    def __enter__(self) -> SandboxProcess:
+        code = (
+            "import sys\n"
+            "from airbyte_embedded_tools.sandbox import run_sandbox\n"
+            f"run_sandbox(0, **{self._settings!r})\n"
+        )
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        deadline = time.monotonic() + 30
+        for line in self._process.stdout:
+            label, _, value = line.strip().partition("  ")
+            if value:
+                self.info[label.strip()] = value.strip()
+            if line.startswith("Press Ctrl-C") or time.monotonic() > deadline:
+                break
+        if "base URL" not in self.info:
+            self.__exit__(None, None, None)
+            raise RuntimeError("the sandbox process did not start")
+        # Its access log goes on to stdout: keep draining it, or the server blocks on a full pipe.
+        drain = threading.Thread(target=_drain, args=(self._process.stdout,), daemon=True)
+        drain.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(5)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process = None
+
+    def client(self, **kwargs: Any) -> AirbyteEmbeddedClient:
+        """A client scoped to the demo workspace, with the suite's fast retry policy."""
+        return AirbyteEmbeddedClient(
+            client_id=self.info["client id"],
+            client_secret=self.info["client secret"],
+            workspace_id=self.info["workspace id"],
+            base_url=self.info["base URL"],
+            retry_policy=fast_policy(),
+            **kwargs,
+        )
+
+
+def _drain(stream: IO[str]) -> None:
+    for _line in stream:
+        pass
