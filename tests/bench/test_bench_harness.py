@@ -50,7 +50,8 @@ async def test_interleaved_rotates_the_order_every_repetition() -> None:
 
     samples = await interleaved({"a": variant("a"), "b": variant("b")}, 4)
     assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
-    assert [len(v) for v in samples.values()] == [4, 4]
+    assert [len(v) for v in samples["wall"].values()] == [4, 4]
+    assert all(t >= 0 for v in samples["cpu"].values() for t in v)
     assert ratio([2.0, 2.0, 9.0], [1.0, 1.0, 0.5]) == 2.0
 
 
