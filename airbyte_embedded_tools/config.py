@@ -1,4 +1,4 @@
-"""Settings: defaults, the environment variables the client reads, and the connectors' API hosts."""
+"""Settings: defaults, the environment variables the package reads, the connectors' API hosts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ ENV_WORKSPACE_NAME = "AIRBYTE_WORKSPACE_NAME"
 ENV_ORGANIZATION_ID = "AIRBYTE_ORGANIZATION_ID"
 ENV_ACCESS_TOKEN = "AIRBYTE_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_API_URL = "AIRBYTE_API_URL"
+
+
+def env_source_variable(connector: str) -> str:
+    """The variable naming the API source of ``connector``: ``AIRBYTE_<CONNECTOR>_SOURCE_ID``."""
+    return f"AIRBYTE_{connector.upper()}_SOURCE_ID"
+
+
+ENV_STRIPE_SOURCE_ID = env_source_variable("stripe")
+"""``AIRBYTE_STRIPE_SOURCE_ID``: the Stripe source the MCP server, CLI and demo bind by default."""
+ENV_FILE_SOURCE_ID = "AIRBYTE_FILE_SOURCE_ID"
+"""The file source the MCP server, CLI and demo bind by default."""
 
 CONNECTOR_API_BASES: dict[str, str] = {"stripe": "https://api.stripe.com"}
 """API connectors the proxy supports, and the upstream base URL each one reaches."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from airbyte_embedded_tools.config import ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
@@ -59,7 +60,7 @@ class CommandError(Exception):
 
 
 _HINTS: dict[type[BaseException], str] = {
-    AuthenticationError: "check AIRBYTE_CLIENT_ID / AIRBYTE_CLIENT_SECRET or AIRBYTE_ACCESS_TOKEN",
+    AuthenticationError: f"check {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET} or {ENV_ACCESS_TOKEN}",
     APITimeoutError: "the service did not answer in time",
 }
 

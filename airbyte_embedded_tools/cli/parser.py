@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import argparse
 
+from airbyte_embedded_tools import config
+
 from .exit_codes import EXIT_CODES_HELP
 
 __all__ = ["build_parser", "parse_key_value", "parse_range"]
 
-ENV_STRIPE_SOURCE_ID = "AIRBYTE_STRIPE_SOURCE_ID"
-ENV_FILE_SOURCE_ID = "AIRBYTE_FILE_SOURCE_ID"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-_DESCRIPTION = """\
+_DESCRIPTION = f"""\
 Airbyte Embedded Proxy Requests from the command line: call a customer's API through the proxy,
 list and download their files, check the token, serve the tools over MCP, run the local sandbox.
-Credentials come from the environment: AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET,
-AIRBYTE_WORKSPACE_ID (or AIRBYTE_WORKSPACE_NAME), AIRBYTE_ORGANIZATION_ID, AIRBYTE_ACCESS_TOKEN,
-AIRBYTE_API_URL."""
+Credentials come from the environment: {config.ENV_CLIENT_ID}, {config.ENV_CLIENT_SECRET},
+{config.ENV_WORKSPACE_ID} (or {config.ENV_WORKSPACE_NAME}), {config.ENV_ORGANIZATION_ID},
+{config.ENV_ACCESS_TOKEN}, {config.ENV_API_URL}."""
 
 
 def parse_key_value(text: str, sep: str) -> tuple[str, str]:
@@ -132,7 +132,7 @@ def _common(*, with_json_flag: bool, output: bool = True) -> argparse.ArgumentPa
     group.add_argument(
         "--base-url",
         default=argparse.SUPPRESS,
-        help="Airbyte API base URL (default: $AIRBYTE_API_URL or https://api.airbyte.ai)",
+        help=f"Airbyte API base URL (default: ${config.ENV_API_URL} or {config.DEFAULT_BASE_URL})",
     )
     group.add_argument(
         "--debug",
@@ -294,14 +294,19 @@ def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parents=[_common(with_json_flag=False, output=False)],
         help="serve the tools over MCP (stdio, or streamable HTTP with --http)",
         description="Serve apis_make_request, files_list and files_read over MCP. Credentials as "
-        f"for every command; sources from ${ENV_STRIPE_SOURCE_ID} and ${ENV_FILE_SOURCE_ID}. "
+        f"for every command; sources from ${config.ENV_STRIPE_SOURCE_ID} and "
+        f"${config.ENV_FILE_SOURCE_ID}. "
         "Needs the 'mcp' extra.",
     )
     p.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     p.add_argument("--port", type=_port, default=8000, help="HTTP port (default: 8000)")
     p.add_argument("--host", type=_loopback, default="127.0.0.1", help="HTTP host (loopback only)")
-    p.add_argument("--source-id", help=f"Stripe source id (default: ${ENV_STRIPE_SOURCE_ID})")
-    p.add_argument("--file-source-id", help=f"file source id (default: ${ENV_FILE_SOURCE_ID})")
+    p.add_argument(
+        "--source-id", help=f"Stripe source id (default: ${config.ENV_STRIPE_SOURCE_ID})"
+    )
+    p.add_argument(
+        "--file-source-id", help=f"file source id (default: ${config.ENV_FILE_SOURCE_ID})"
+    )
     p.add_argument(
         "--allow-writes",
         action="store_true",

@@ -15,11 +15,10 @@ from datetime import date, datetime, timezone
 
 from airbyte_embedded_tools import config
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools.config import ENV_FILE_SOURCE_ID, ENV_STRIPE_SOURCE_ID
 
 __all__ = ["ENV_FILE_SOURCE_ID", "ENV_STRIPE_SOURCE_ID", "SANDBOX_TODAY", "Target", "open_target"]
 
-ENV_STRIPE_SOURCE_ID = "AIRBYTE_STRIPE_SOURCE_ID"
-ENV_FILE_SOURCE_ID = "AIRBYTE_FILE_SOURCE_ID"
 SANDBOX_TODAY = date(2025, 7, 1)
 """The sandbox data's "today": its overdue invoices are counted from this date."""
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools.config import ENV_FILE_SOURCE_ID, env_source_variable
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source, resolve_sources
 from airbyte_embedded_tools.tools import (
@@ -38,17 +39,12 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 __all__ = [
-    "ENV_FILE_SOURCE_ID",
     "MCP_TOOL_NAMES",
     "create_mcp_server",
-    "env_source_variable",
     "mcp_tool",
     "run_mcp_server",
     "sources_from_env",
 ]
-
-ENV_FILE_SOURCE_ID = "AIRBYTE_FILE_SOURCE_ID"
-"""The file source the server binds when none is given (``AIRBYTE_STRIPE_SOURCE_ID`` for Stripe)."""
 
 MCP_TOOL_NAMES: dict[str, str] = {
     "proxy_api_request": "apis_make_request",
@@ -61,11 +57,6 @@ _RENAMED_ARGUMENTS: dict[str, dict[str, str]] = {"apis_make_request": {"path": "
 """Per MCP tool, neutral argument -> MCP argument, as the hosted server names them."""
 
 _SOURCE_ARGUMENT = "source_id"
-
-
-def env_source_variable(connector: str) -> str:
-    """The variable holding the API source of ``connector``: ``AIRBYTE_STRIPE_SOURCE_ID``."""
-    return f"AIRBYTE_{connector.upper()}_SOURCE_ID"
 
 
 def sources_from_env(

@@ -12,9 +12,10 @@ import httpx
 import pytest
 from cli_helpers import CLI
 
+from airbyte_embedded_tools import config
 from airbyte_embedded_tools.cli.exit_codes import ExitCode, describe_error
 from airbyte_embedded_tools.cli.output import format_size, format_table
-from airbyte_embedded_tools.cli.parser import parse_range
+from airbyte_embedded_tools.cli.parser import build_parser, parse_range
 from airbyte_embedded_tools.errors import (
     APITimeoutError,
     AuthenticationError,
@@ -94,6 +95,20 @@ def test_help_lists_commands_and_exit_codes() -> None:
     for command in ("request", "ls", "cat", "token", "mcp", "sandbox", "demo"):
         assert command in text
     assert "5  upstream error" in text
+
+
+def test_help_names_the_variables_of_config(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    main_help = parser.format_help()
+    credentials = [name for name in dir(config) if name.startswith("ENV_") and "SOURCE" not in name]
+    assert len(credentials) == 7
+    for name in credentials:
+        assert getattr(config, name) in main_help
+    with pytest.raises(SystemExit):
+        parser.parse_args(["mcp", "--help"])
+    mcp_help = capsys.readouterr().out
+    assert f"${config.ENV_STRIPE_SOURCE_ID}" in mcp_help
+    assert f"${config.ENV_FILE_SOURCE_ID}" in mcp_help
 
 
 def test_unknown_command_is_a_usage_error() -> None:

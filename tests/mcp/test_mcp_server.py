@@ -10,6 +10,7 @@ import pytest
 from mcp.types import CallToolResult, TextContent
 from mcp_helpers import MCP_COMMAND, REPO, server_env, stripe_ids
 
+from airbyte_embedded_tools import config
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.integrations.mcp_server import create_mcp_server, sources_from_env
 from airbyte_embedded_tools.sources import Source
@@ -63,6 +64,17 @@ def test_sources_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert bound["stripe"].id == "api-456"
     assert bound["stripe"].kind == "api"
     assert bound["files"].id == "files-123"
+
+
+def test_source_variables_come_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert config.ENV_STRIPE_SOURCE_ID == "AIRBYTE_STRIPE_SOURCE_ID"
+    assert config.ENV_FILE_SOURCE_ID == "AIRBYTE_FILE_SOURCE_ID"
+    assert config.env_source_variable("acme") == "AIRBYTE_ACME_SOURCE_ID"
+    monkeypatch.delenv(config.ENV_FILE_SOURCE_ID, raising=False)
+    with pytest.raises(ConfigurationError, match=r"set AIRBYTE_ACME_SOURCE_ID \(API source\)"):
+        sources_from_env(connector="acme")
+    monkeypatch.setenv(config.ENV_STRIPE_SOURCE_ID, "api-789")
+    assert sources_from_env()["stripe"].id == "api-789"
 
 
 def test_cli_without_sources_is_a_usage_error(sandbox: Any) -> None:
