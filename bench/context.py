@@ -44,12 +44,12 @@ class Sizes:
     def full(cls) -> Sizes:
         """The sizes of the issue's table."""
         return cls(
-            warm_calls=300,
+            warm_calls=500,
             cold_calls=1000,
             cold_concurrency=50,
-            cold_repetitions=3,
+            cold_repetitions=5,
             large_file_bytes=256 * MIB,
-            stream_repetitions=3,
+            stream_repetitions=5,
             small_files=1000,
             delayed_files=300,
             small_file_repetitions=3,
