@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -22,10 +21,9 @@ from .file_routes import file_endpoints
 from .proxy import proxy_endpoint
 from .responses import ApiError, error_response
 from .tokens import token_endpoints
+from .upstream import UpstreamClient
 
 logger = logging.getLogger(__name__)
-
-UPSTREAM_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
 def classify(path: str) -> str | None:
@@ -65,9 +63,7 @@ def _lifespan(
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        context.http = httpx.AsyncClient(
-            follow_redirects=False, timeout=UPSTREAM_TIMEOUT, trust_env=False
-        )
+        context.http = UpstreamClient()
         try:
             yield
         finally:

@@ -6,11 +6,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-import httpx
-
 from .faults import FaultInjector
 from .file_store import FileStore
 from .state import SandboxState
+from .upstream import UpstreamClient
 
 Envelope = Literal["response_body", "body"]
 ENVELOPES: tuple[str, ...] = ("response_body", "body")
@@ -37,7 +36,7 @@ class SandboxContext:
     injector: FaultInjector
     envelope: Envelope | None = None
     upstream_base: str | None = None
-    http: httpx.AsyncClient | None = None
+    http: UpstreamClient | None = None
     _log: list[UpstreamRecord] = field(default_factory=list)
     _log_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -189,9 +189,11 @@ def proxy_endpoint(context: SandboxContext) -> Handler:
             )
         except httpx.TimeoutException:
             raise ApiError(504, f"the upstream {source.api_host} did not answer in time") from None
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             raise ApiError(
-                502, f"the connection to the upstream {source.api_host} failed or broke off"
+                502,
+                f"the connection to the upstream {source.api_host} failed or broke off "
+                f"({type(exc).__name__})",
             ) from None
         return _answer(context, upstream)
 

@@ -28,6 +28,9 @@ from .state import SandboxState, Tenant
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
+KEEP_ALIVE = 30
+"""Seconds an idle connection stays open: long, so that a busy client's pooled connections are
+not closed under it (uvicorn's default of 5 s makes loaded test runs flaky)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Sandbox:
             lifespan="on",
             access_log=self._access_log,
             timeout_graceful_shutdown=2,
+            timeout_keep_alive=KEEP_ALIVE,
             ws="none",
             **options,
         )
