@@ -7,6 +7,7 @@ sandbox in ``airbyte_embedded_tools.sandbox``.
 
 from __future__ import annotations
 
+from ._version import __version__
 from .client import AirbyteEmbeddedClient
 from .documents import (
     ApiDocumentLoader,
@@ -46,8 +47,6 @@ from .tools import (
     ReadFileTool,
     ToolResult,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "APIConnectionError",

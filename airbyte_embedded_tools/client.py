@@ -14,7 +14,6 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from importlib import metadata
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +22,7 @@ from pydantic import SecretStr
 
 from . import config, wire
 from ._redact import logger, redact
+from ._version import __version__
 from .auth import TokenProvider
 from .errors import (
     AirbyteEmbeddedError,
@@ -65,14 +65,7 @@ FORBIDDEN_UPSTREAM_HEADERS = frozenset(
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 §5.6.2 token
 
 
-def _version() -> str:
-    try:
-        return metadata.version("airbyte-embedded-tools")
-    except metadata.PackageNotFoundError:  # running from a source checkout
-        return "0+unknown"
-
-
-USER_AGENT = f"airbyte-embedded-tools/{_version()}"
+USER_AGENT = f"airbyte-embedded-tools/{__version__}"
 
 
 class AirbyteEmbeddedClient:

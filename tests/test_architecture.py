@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "config": 0,
     "_lazy": 0,
     "errors": 0,
+    "_version": 0,
     "models": 1,
     "_redact": 1,
     "sources": 1,
@@ -128,3 +129,16 @@ def test_importing_the_package_imports_no_framework() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]", f"import airbyte_embedded_tools pulled in frameworks: {out}"
+
+
+def test_the_version_has_one_source() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    import airbyte_embedded_tools
+    from airbyte_embedded_tools import _version, client
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"]
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["hatch"]["version"]["path"] == "airbyte_embedded_tools/_version.py"
+    assert airbyte_embedded_tools.__version__ == _version.__version__
+    assert client.USER_AGENT.split("/") == ["airbyte-embedded-tools", _version.__version__]
