@@ -344,12 +344,15 @@ def run_sandbox(
     stripe_port: int = 0,
     out: TextIO | None = None,
     stop_event: threading.Event | None = None,
+    access_log: bool = True,
     **settings: Any,
 ) -> None:
     """Serve a sandbox in the foreground (the CLI's ``sandbox`` command) until Ctrl-C or SIGTERM.
 
-    Prints the base URL and the demo credentials first. ``settings`` are ``Sandbox``'s keyword
-    arguments (faults, token_lifetime, envelope, seed, files_dir, large_file_size).
+    Prints the base URL and the demo credentials first, then uvicorn's access log (one line per
+    request; ``access_log=False`` for load tests, as a slow reader of the output stalls the
+    server). ``settings`` are ``Sandbox``'s keyword arguments (faults, token_lifetime, envelope,
+    seed, files_dir, large_file_size).
     """
     out = out or sys.stdout
     stop = stop_event or threading.Event()
@@ -357,7 +360,7 @@ def run_sandbox(
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if in_main else None
     try:
         with Sandbox(
-            host=host, port=port, stripe_port=stripe_port, access_log=True, **settings
+            host=host, port=port, stripe_port=stripe_port, access_log=access_log, **settings
         ) as sb:
             print(describe(sb), file=out, flush=True)
             try:

@@ -75,7 +75,14 @@ def test_run_sandbox_prints_the_credentials_and_stops() -> None:
     stop = threading.Event()
     thread = threading.Thread(
         target=run_sandbox,
-        kwargs={"port": 0, "out": out, "stop_event": stop, "large_file_size": 0, "seed": 3},
+        kwargs={
+            "port": 0,
+            "out": out,
+            "stop_event": stop,
+            "large_file_size": 0,
+            "seed": 3,
+            "access_log": False,
+        },
     )
     thread.start()
     try:
