@@ -2,6 +2,16 @@
 
 ``with Sandbox() as sb:`` serves the Airbyte API (tokens, API proxy, file proxy) and a Stripe
 emulator on 127.0.0.1, with seeded data and configurable faults. It shares no code with the client.
+
+Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandbox decides:
+- errors of the API itself are ``{"detail": "..."}`` (responses.py); bad bodies get 422, a
+  foreign upstream host 403, malformed or non-https URLs 400 (proxy.py);
+- the proxy passes the upstream answer through, or wraps it in the ``response_body``/``body``
+  envelope when asked (proxy.py), and form-encodes an object body for Stripe (forms.py);
+- scoped tokens live as long as application tokens (state.py);
+- the file list is ``{"files": [...], "prefixes": [...], "next_page_token": ...}``, ``prefixes``
+  holding the folders a non-recursive listing collapsed (file_routes.py, file_store.py); ranges
+  follow HTTP (416 with ``Content-Range: bytes */size``, also for any range of an empty file).
 """
 
 from __future__ import annotations

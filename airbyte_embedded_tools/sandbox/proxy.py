@@ -110,6 +110,7 @@ def _upstream_base(context: SandboxContext, request: Request) -> str:
         return context.upstream_base
     host, port = request.scope.get("server") or ("127.0.0.1", 80)
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - mapping, not binding
+    host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{port}/_stripe"
 
 
