@@ -370,7 +370,7 @@ def test_the_store_was_reached_and_nothing_else(faces: Faces) -> None:
     assert len(faces.sandbox.upstream_requests) > 0
 
 
-# --- the client underneath: typed errors only ------------------------------------------------------
+# --- the client underneath: typed errors only ----------------------------------------------------
 
 
 def _client_outcome(faces: Faces, operation: str, args: dict[str, Any]) -> str | None:
