@@ -309,3 +309,28 @@ async def test_no_secret_in_any_output(secret_sandbox: Sandbox, all_logs: io.Str
     assert "Obtained a scoped token" in all_logs.getvalue(), "DEBUG records were not captured"
     leaks = _leaks(seen, known)
     assert not leaks, f"{len(leaks)} leaks:\n" + "\n".join(leaks)
+
+
+def test_every_package_logger_redacts(all_logs: io.StringIO) -> None:
+    """A record of any of the package's loggers reaches handlers with the secrets masked.
+
+    The package logger carries the redacting filter; modules that log on a child logger (tools,
+    documents) must get the same treatment, or their records (tracebacks of unexpected errors,
+    skipped-file reasons, URLs) bypass it.
+    """
+    secret = "sbx_secret_" + "L" * 32
+    AirbyteEmbeddedClient(client_id="cid", client_secret=secret)  # registers the secret
+    names = sorted(  # the loggers the package's modules made (placeholders aside)
+        name
+        for name, made in logging.Logger.manager.loggerDict.items()
+        if isinstance(made, logging.Logger)
+        and name.startswith("airbyte_embedded_tools")
+        and ".sandbox" not in name
+    )
+    assert "airbyte_embedded_tools.tools" in names
+    for name in names:
+        logging.getLogger(name).warning("%s: secret %s, header Bearer %s", name, secret, secret)
+    unredacted = [line for line in all_logs.getvalue().splitlines() if secret in line]
+    assert not unredacted, "records of these loggers were not redacted:\n" + "\n".join(
+        line.split(" ", 1)[0] for line in unredacted
+    )
