@@ -31,7 +31,10 @@ from airbyte_embedded_tools.langchain import AirbyteEmbeddedToolkit
 from airbyte_embedded_tools.llama_index import AirbyteEmbeddedToolSpec
 from airbyte_embedded_tools.sandbox import Sandbox
 
-pytestmark = pytest.mark.reliability
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
+]
 
 STRIPE_HOST = "api.stripe.com"
 SENTINEL = "SENTINEL-outside-the-store-7f3a9c"

@@ -104,15 +104,20 @@ async def test_proxied_calls_survive_chaos(chaos_sandbox: Sandbox) -> None:
         sb.set_faults(None)
 
     outcomes: Counter[str] = Counter()
+    examples: dict[str, str] = {}
     untyped = []
     for result in results:
         if isinstance(result, str):
             outcomes[result] += 1
         elif isinstance(result, AirbyteEmbeddedError):
-            outcomes[f"typed error {type(result).__name__}"] += 1
+            name = f"typed error {type(result).__name__}"
+            outcomes[name] += 1
+            examples.setdefault(name, str(result))
         else:
             untyped.append(result)
     print(_summary(f"{CALLS} proxied calls", outcomes, retries.causes, seconds))
+    for name, message in examples.items():
+        print(f"  e.g. {name}: {message}")
     print(f"  fault decisions drawn: {injected}")
     assert not untyped, f"unhandled exceptions: {untyped[:3]!r}"
     assert sum(outcomes.values()) == CALLS
