@@ -311,7 +311,7 @@ async def test_no_secret_in_any_output(secret_sandbox: Sandbox, all_logs: io.Str
     assert not leaks, f"{len(leaks)} leaks:\n" + "\n".join(leaks)
 
 
-def test_every_package_logger_redacts(all_logs: io.StringIO) -> None:
+async def test_every_package_logger_redacts(all_logs: io.StringIO) -> None:
     """A record of any of the package's loggers reaches handlers with the secrets masked.
 
     The package logger carries the redacting filter; modules that log on a child logger (tools,
@@ -319,7 +319,7 @@ def test_every_package_logger_redacts(all_logs: io.StringIO) -> None:
     skipped-file reasons, URLs) bypass it.
     """
     secret = "sbx_secret_" + "L" * 32
-    AirbyteEmbeddedClient(client_id="cid", client_secret=secret)  # registers the secret
+    await AirbyteEmbeddedClient(client_id="cid", client_secret=secret).aclose()  # registers it
     names = sorted(  # the loggers the package's modules made (placeholders aside)
         name
         for name, made in logging.Logger.manager.loggerDict.items()
