@@ -10,7 +10,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
@@ -51,6 +51,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     else:
         detail = str(exc.detail)
     return error_response(exc.status_code, detail, dict(exc.headers or {}))
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The caller hung up while sending its request: nobody reads the answer, nothing to log."""
+    return error_response(400, "the client disconnected before sending its whole request")
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -111,6 +116,7 @@ def build_api_app(
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
             Exception: _server_error,
         },
         lifespan=_lifespan(context, on_shutdown),

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -93,6 +93,8 @@ def build_stripe_app(
             return await _handle(request, request_id)
         except StripeError as error:
             return _json(error.status, error.body(), request_id)
+        except ClientDisconnect:  # the proxy hung up (its caller was cancelled): nobody listens
+            return Response(status_code=400)
         except Exception:
             logger.exception("Stripe emulator error on %s %s", request.method, request.url.path)
             unknown = StripeError(

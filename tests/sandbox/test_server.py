@@ -169,3 +169,20 @@ def test_cut_responses_log_no_tracebacks(caplog: pytest.LogCaptureFixture, fault
             received = -1
     assert received == (512 if fault == "truncate" else -1)
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_client_hanging_up_mid_request_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    with Sandbox(large_file_size=0) as sb, caplog.at_level(logging.INFO):
+        with httpx.Client(base_url=sb.base_url) as http:
+            token = application_token(http, sb.client_id, sb.client_secret)
+        host, port = sb.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as conn:
+            conn.sendall(
+                f"POST {proxy_path(sb.stripe_source_id)} HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {token}\r\n"
+                'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"met'.encode()
+            )
+            time.sleep(0.2)
+        time.sleep(0.2)
+        assert httpx.get(sb.base_url + "/api/v1/health").status_code == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
