@@ -1,9 +1,10 @@
 """The tools as a local MCP server (official ``mcp`` SDK, FastMCP), stdio or streamable HTTP.
 
 Each MCP tool delegates to a framework-neutral tool, so schemas, output guard, error messages and
-the read-only default are the toolkit's own. Only the surface changes, to match Airbyte's hosted
-Embedded MCP: ``apis_make_request`` takes ``source_id`` and ``url`` (the neutral tool's ``path``),
-and the file tools are ``files_list`` and ``files_read``.
+the read-only default are the toolkit's own. The toolkit is built with the MCP names of Airbyte's
+hosted Embedded MCP (``apis_make_request``, ``files_list``, ``files_read``), so its texts name
+them; only the arguments change here: every tool takes ``source_id``, and ``apis_make_request``
+takes ``url`` where the neutral tool takes ``path``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import copy
 import inspect
 import os
-import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
@@ -26,6 +26,7 @@ from airbyte_embedded_tools.tools import (
     AirbyteTool,
     Approver,
     ClientLike,
+    ProxyApiRequestTool,
 )
 
 try:
@@ -53,8 +54,9 @@ MCP_TOOL_NAMES: dict[str, str] = {
 }
 """Neutral tool name -> MCP tool name (the hosted Embedded MCP's ``apis_make_request``)."""
 
-_RENAMED_ARGUMENTS: dict[str, dict[str, str]] = {"apis_make_request": {"path": "url"}}
-"""Per MCP tool, neutral argument -> MCP argument, as the hosted server names them."""
+_RENAMED_ARGUMENTS: dict[str, dict[str, str]] = {ProxyApiRequestTool.default_name: {"path": "url"}}
+"""Per neutral tool (by default name), neutral argument -> MCP argument, as the hosted server
+names them (``source``, for several sources, always becomes ``source_id``)."""
 
 _SOURCE_ARGUMENT = "source_id"
 
@@ -75,32 +77,10 @@ def sources_from_env(
     return resolve_sources(source_id=api_id, file_source_id=files_id, connector=connector)
 
 
-def _rename_words(text: str, renames: Mapping[str, str]) -> str:
-    """``text`` with whole-word tool and argument names replaced by their MCP names."""
+def _rename_arguments(text: str, renames: Mapping[str, str]) -> str:
+    """``text`` with each quoted argument name (`` `path` ``) replaced by its MCP name."""
     for old, new in renames.items():
-        text = re.sub(rf"(?<![\w/.]){re.escape(old)}(?![\w/])", new, text)
-    return text
-
-
-def _rename_in_schema(schema: Any, renames: Mapping[str, str]) -> Any:
-    """A JSON schema with the tool and argument names in every description renamed."""
-    if isinstance(schema, dict):
-        return {
-            key: _rename_words(value, renames)
-            if key == "description" and isinstance(value, str)
-            else _rename_in_schema(value, renames)
-            for key, value in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_rename_in_schema(item, renames) for item in schema]
-    return schema
-
-
-def _rename_footer(text: str, renames: Mapping[str, str]) -> str:
-    """Rename tool names in the tool's closing ``[...]`` note only, never in the data shown."""
-    head, sep, last = text.rpartition("\n")
-    if last.startswith("[") and last.endswith("]"):
-        return f"{head}{sep}{_rename_words(last, renames)}"
+        text = text.replace(f"`{old}`", f"`{new}`")
     return text
 
 
@@ -162,9 +142,12 @@ def _result(text: str, *, is_error: bool) -> CallToolResult:
 
 
 def _handler(
-    tool: AirbyteTool[Any], renames: Mapping[str, str], words: Mapping[str, str]
+    tool: AirbyteTool[Any], renames: Mapping[str, str], in_texts: Mapping[str, str]
 ) -> Callable[..., Awaitable[CallToolResult]]:
-    """The coroutine FastMCP calls: map the MCP arguments back and run the neutral tool."""
+    """The coroutine FastMCP calls: map the MCP arguments back and run the neutral tool.
+
+    Error messages name the arguments as the MCP tool takes them (``in_texts``).
+    """
     back = {new: old for old, new in renames.items()}
 
     async def call(**arguments: Any) -> CallToolResult:
@@ -176,10 +159,7 @@ def _handler(
         if "source" in tool.args_model.model_fields:
             kwargs["source"] = source_name
         result = await tool.arun(**kwargs)
-        if result.is_error:
-            text = _rename_words(result.content, words)
-        else:
-            text = _rename_footer(result.content, words)
+        text = _rename_arguments(result.content, in_texts) if result.is_error else result.content
         return _result(text, is_error=result.is_error)
 
     return call
@@ -201,18 +181,21 @@ def _lenient_signature(schema: Mapping[str, Any]) -> inspect.Signature:
     return inspect.Signature(params, return_annotation=CallToolResult)
 
 
-def mcp_tool(tool: AirbyteTool[Any], name: str, *, read_only: bool) -> Tool:
-    """An MCP tool named ``name`` that runs ``tool``, with its schema under the MCP names."""
-    renames = _RENAMED_ARGUMENTS.get(name, {})
-    words = {**MCP_TOOL_NAMES, **{f"`{k}`": f"`{v}`" for k, v in renames.items()}}
-    schema = _rename_in_schema(_input_schema(tool, name, renames), words)
-    fn = _handler(tool, renames, words)
-    fn.__name__ = name
+def mcp_tool(tool: AirbyteTool[Any], *, read_only: bool) -> Tool:
+    """An MCP tool named like ``tool`` that runs it, with its schema under the MCP argument names.
+
+    Build ``tool`` with its MCP name (``names=MCP_TOOL_NAMES``) so its texts name its siblings.
+    """
+    renames = _RENAMED_ARGUMENTS.get(type(tool).default_name, {})
+    in_texts = {**renames, "source": _SOURCE_ARGUMENT}
+    schema = _input_schema(tool, tool.name, renames)
+    fn = _handler(tool, renames, in_texts)
+    fn.__name__ = tool.name
     fn.__signature__ = _lenient_signature(schema)  # type: ignore[attr-defined]
     mcp = Tool.from_function(
         fn,
-        name=name,
-        description=_rename_words(tool.description, words),
+        name=tool.name,
+        description=_rename_arguments(tool.description, in_texts),
         annotations=ToolAnnotations(
             readOnlyHint=read_only,
             destructiveHint=not read_only,
@@ -252,11 +235,11 @@ def create_mcp_server(
         allow_writes=allow_writes,
         approve=approve,
         max_chars=max_chars,
+        names=MCP_TOOL_NAMES,
     )
     writes = allow_writes or approve is not None
     tools = [
-        mcp_tool(tool, MCP_TOOL_NAMES[tool.name], read_only=tool.kind != "api" or not writes)
-        for tool in toolkit.get_tools()
+        mcp_tool(tool, read_only=tool.kind != "api" or not writes) for tool in toolkit.get_tools()
     ]
     writes_note = "apis_make_request may write when asked" if writes else "all read-only"
     instructions = (

@@ -13,6 +13,7 @@ from airbyte_embedded_tools.sources import Source
 from .base import AirbyteTool, ClientLike
 from .calls import Calls
 from .guard import DEFAULT_MAX_CHARS, fit_lines, human_size
+from .names import ToolNames, resolve_names
 from .results import FileListing, ToolResult
 
 __all__ = ["MAX_LIMIT", "ListFilesInput", "ListFilesTool"]
@@ -63,21 +64,23 @@ class ListFilesTool(AirbyteTool[ListFilesInput]):
         sources: Mapping[str, Source | str] | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         name: str | None = None,
+        names: ToolNames | None = None,
     ) -> None:
+        self.names = resolve_names(names)
         super().__init__(
             client,
             source=source,
             source_id=source_id,
             sources=sources,
             max_chars=max_chars,
-            name=name,
+            name=name or self.names[self.default_name],
         )
 
     def _describe(self) -> str:
         return (
             "List the files of the connected file storage under a folder or prefix: path, size, "
-            "last modified time and content type. Use it to find paths before read_file."
-            f"{self.sources_line()}"
+            f"last modified time and content type. Use it to find paths before "
+            f"{self.names['read_file']}.{self.sources_line()}"
         )
 
     async def _execute(

@@ -78,7 +78,7 @@ def error_message(
     """The model-facing message for any failure of a tool call.
 
     ``source`` is the bound source's name (never its id); ``not_found`` is the tool's advice when
-    Airbyte answers 404 (for files: use list_files to see the paths).
+    Airbyte answers 404 (for files: list them to see the paths).
     """
     if isinstance(exc, ToolError):
         return exc.message

@@ -24,6 +24,7 @@ from .base import AirbyteTool, ClientLike
 from .calls import Calls
 from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, fit_lines, project
 from .messages import ToolError, upstream_advice, upstream_error_detail
+from .names import ToolNames, resolve_names
 from .results import ApiResponse, ToolResult
 
 __all__ = [
@@ -191,10 +192,12 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         max_chars: int = DEFAULT_MAX_CHARS,
         raw: bool = False,
         name: str | None = None,
+        names: ToolNames | None = None,
     ) -> None:
         self.allow_writes = allow_writes
         self.approve = approve
         self.raw = raw
+        self.names = resolve_names(names)
         super().__init__(
             client,
             source=source,
@@ -202,7 +205,7 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
             sources=sources,
             connector=connector,
             max_chars=max_chars,
-            name=name,
+            name=name or self.names[self.default_name],
         )
 
     def _describe(self) -> str:

@@ -22,14 +22,15 @@ from airbyte_embedded_tools.documents import (
     detect_format,
     extract_text,
 )
-from airbyte_embedded_tools.errors import RangeNotSatisfiableError
+from airbyte_embedded_tools.errors import NotFoundError, RangeNotSatisfiableError
 from airbyte_embedded_tools.models import FileContent
 from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
 from .calls import Calls
 from .guard import DEFAULT_MAX_CHARS, cut_text, human_size
-from .messages import ToolError
+from .messages import ToolError, error_message
+from .names import ToolNames, resolve_names
 from .results import FileText, ToolResult
 
 __all__ = ["DEFAULT_MAX_PDF_BYTES", "ReadFileInput", "ReadFileTool"]
@@ -49,7 +50,7 @@ class ReadFileInput(BaseModel):
 
     path: str = Field(
         min_length=1,
-        description="Path of the file, exactly as list_files shows it.",
+        description="Path of the file, exactly as the file listing shows it (case-sensitive).",
         examples=["reports/q3-summary.md", "contracts/acme.pdf"],
     )
     offset: int = Field(
@@ -73,9 +74,6 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
     default_name: ClassVar[str] = "read_file"
     kind: ClassVar[Literal["files"]] = "files"
     input_model = ReadFileInput
-    not_found_hint: ClassVar[str] = (
-        "No file at this path: call list_files to see the exact paths (they are case-sensitive)."
-    )
 
     def __init__(
         self,
@@ -88,14 +86,16 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         window_bytes: int | None = None,
         max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES,
         name: str | None = None,
+        names: ToolNames | None = None,
     ) -> None:
+        self.names = resolve_names(names)
         super().__init__(
             client,
             source=source,
             source_id=source_id,
             sources=sources,
             max_chars=max_chars,
-            name=name,
+            name=name or self.names[self.default_name],
         )
         self.window_bytes = window_bytes or 4 * max_chars
         self.max_pdf_bytes = max_pdf_bytes
@@ -106,13 +106,27 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         return (
             f"Read the text of a file of the connected file storage ({_READABLE}). Long files "
             "come a part at a time: the answer says which bytes (or PDF pages) it covers and the "
-            "offset (or page) to pass to read on. Find paths with list_files first."
-            f"{self.sources_line()}"
+            f"offset (or page) to pass to read on. Find paths with {self.names['list_files']} "
+            f"first.{self.sources_line()}"
         )
 
     async def _execute(
         self, args: ReadFileInput, source_name: str, source: Source, calls: Calls
     ) -> ToolResult:
+        try:
+            return await self._read(args, source_name, source, calls)
+        except NotFoundError as exc:
+            advice = (
+                f"No file at this path: call {self.names['list_files']} to see the exact paths "
+                "(they are case-sensitive)."
+            )
+            message = error_message(exc, tool=self.name, source=source_name, not_found=advice)
+            raise ToolError(message) from None
+
+    async def _read(
+        self, args: ReadFileInput, source_name: str, source: Source, calls: Calls
+    ) -> ToolResult:
+        """The part of the file ``args`` asks for, by format (PDF by pages, text by bytes)."""
         if detect_format(args.path, None) == "pdf":
             return await self._read_pdf(args, source_name, source, calls)
         window = await self._read_window(calls, source, args.path, args.offset)
@@ -202,7 +216,7 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
             tail = "" if whole else "[End of file.]"
         else:
             left = f" ({total - next_offset} bytes left)" if total is not None else ""
-            tail = f"[More follows{left}: call read_file again with offset={next_offset}.]"
+            tail = f"[More follows{left}: call {self.name} again with offset={next_offset}.]"
         artifact = FileText(
             source=source_name,
             path=window.path,
@@ -298,7 +312,7 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         )
         next_page = last_page + 1 if last_page < count else None
         tail = (
-            f"[More pages: call read_file again with page={next_page}.]"
+            f"[More pages: call {self.name} again with page={next_page}.]"
             if next_page
             else "[Last page.]"
         )

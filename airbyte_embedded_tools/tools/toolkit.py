@@ -1,7 +1,8 @@
 """The neutral toolkit: the tools for a set of bound sources, which every framework face wraps.
 
 API sources get one ``proxy_api_request`` tool; file sources get ``list_files`` and
-``read_file``. With several sources of a kind, the tool takes a ``source`` name argument.
+``read_file`` (or the names given in ``names``). With several sources of a kind, the tool takes
+a ``source`` name argument.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from airbyte_embedded_tools.sources import Source, resolve_sources
 from .base import AirbyteTool, ClientLike
 from .guard import DEFAULT_MAX_CHARS
 from .list_files import ListFilesTool
+from .names import ToolNames, resolve_names
 from .proxy_api_request import Approver, ProxyApiRequestTool
 from .read_file import ReadFileTool
 
@@ -21,7 +23,11 @@ __all__ = ["AirbyteEmbeddedTools"]
 
 
 class AirbyteEmbeddedTools:
-    """Build the tools over one client for the sources given (see ``resolve_sources``)."""
+    """Build the tools over one client for the sources given (see ``resolve_sources``).
+
+    ``names`` renames tools by default name (``{"read_file": "files_read"}``); every tool's texts
+    then name the others by their new names.
+    """
 
     def __init__(
         self,
@@ -35,8 +41,10 @@ class AirbyteEmbeddedTools:
         approve: Approver | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         raw: bool = False,
+        names: ToolNames | None = None,
     ) -> None:
         self.client = client
+        self.names = resolve_names(names)
         self.sources = resolve_sources(
             sources, source_id=source_id, file_source_id=file_source_id, connector=connector
         )
@@ -52,11 +60,14 @@ class AirbyteEmbeddedTools:
                     approve=approve,
                     max_chars=max_chars,
                     raw=raw,
+                    names=self.names,
                 )
             )
         if files:
-            self.tools.append(ListFilesTool(client, sources=files, max_chars=max_chars))
-            self.tools.append(ReadFileTool(client, sources=files, max_chars=max_chars))
+            for tool_class in (ListFilesTool, ReadFileTool):
+                self.tools.append(
+                    tool_class(client, sources=files, max_chars=max_chars, names=self.names)
+                )
 
     def get_tools(self) -> list[AirbyteTool[Any]]:
         """The tools, API first then files."""

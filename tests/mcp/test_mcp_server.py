@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -52,6 +54,39 @@ async def test_several_api_sources_need_a_source_id(sandbox: Any, client: Any) -
     assert isinstance(other, CallToolResult)
     assert other.isError is True
     assert "Error: apis_make_request on source 'acquired' failed" in _text(other)
+
+
+async def test_texts_name_the_mcp_tools_and_arguments(sandbox: Any, client: Any) -> None:
+    server = create_mcp_server(
+        client,
+        sources={"stripe": sandbox.stripe_source_id, "docs": sandbox.file_source_id, "more": "f2"},
+        max_chars=1000,
+    )
+    tools = {tool.name: tool for tool in await server.list_tools()}
+    assert "before files_read" in (tools["files_list"].description or "")
+    assert "with files_list first" in (tools["files_read"].description or "")
+    assert "Give `url`" in (tools["apis_make_request"].description or "")
+    assert "choose one with `source_id`" in (tools["files_read"].description or "")
+    seen = json.dumps([[t.description, t.inputSchema] for t in tools.values()])
+    for neutral in ("proxy_api_request", "list_files", "read_file", "`path`", "`source`"):
+        assert neutral not in seen
+
+    async def call(name: str, arguments: dict[str, Any]) -> str:
+        result = await server.call_tool(name, arguments)
+        return _text(result)
+
+    path = "contracts/acme-master-services-agreement.md"
+    part = await call("files_read", {"source_id": "docs", "path": path})
+    assert re.search(r"\[More follows .*: call files_read again with offset=\d+\.\]$", part)
+    pdf = await call("files_read", {"source_id": "docs", "path": "contracts/globex-order-form.pdf"})
+    assert pdf.endswith("[More pages: call files_read again with page=2.]")
+    missing = await call("files_read", {"source_id": "docs", "path": "no/such/file.md"})
+    assert "Error: files_read on source 'docs' failed" in missing
+    assert "call files_list to see the exact paths" in missing
+    invalid = await call("apis_make_request", {"source_id": "stripe", "url": ""})
+    assert "Error: invalid arguments for apis_make_request: `url`:" in invalid
+    texts = [part, pdf, missing, invalid]
+    assert not [text for text in texts if "read_file" in text or "list_files" in text]
 
 
 def test_sources_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -141,6 +141,17 @@ def test_toolkit_builds_one_tool_per_capability(toolkit_tools: list[BaseTool]) -
     assert all(tool.handle_tool_error is True for tool in toolkit_tools)
 
 
+async def test_toolkit_texts_name_its_own_tools(toolkit_tools: list[BaseTool]) -> None:
+    _proxy, list_files, read_file = toolkit_tools
+    assert "before read_file." in list_files.description
+    assert "with list_files first." in read_file.description
+    missing = await read_file.ainvoke(_call("read_file", path="no/such/file.md"))
+    assert missing.status == "error"
+    assert "call list_files to see the exact paths" in missing.content
+    described = " ".join(tool.description for tool in toolkit_tools) + missing.content
+    assert not re.search(r"files_(read|list)|apis_make_request", described)
+
+
 def test_toolkit_takes_the_client_by_keyword_and_refuses_bad_bindings(sandbox: Sandbox) -> None:
     client = AirbyteEmbeddedClient(token="t", base_url=OFFLINE)
     toolkit = AirbyteEmbeddedToolkit(client=client, source_id="s1", allow_writes=True)
