@@ -27,10 +27,15 @@ def _python(code: str, *flags: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _import_seconds(modules: str) -> float:
-    """Seconds ``import <modules>`` takes in a fresh interpreter, timed inside it."""
-    code = f"import time; t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)"
-    return float(_python(code).stdout.strip())
+def _import_seconds(modules: str) -> tuple[float, float]:
+    """(CPU, wall) seconds ``import <modules>`` takes in a fresh interpreter, timed inside it."""
+    code = (
+        "import time; c, w = time.process_time(), time.perf_counter(); "
+        f"import {modules}; "
+        "print(time.process_time() - c, time.perf_counter() - w)"
+    )
+    cpu, wall = _python(code).stdout.split()
+    return float(cpu), float(wall)
 
 
 def _self_times(modules: str) -> dict[str, int]:
@@ -69,26 +74,31 @@ def culprits(top: int = 4) -> str:
 def import_time(ctx: BenchContext) -> ScenarioResult:
     """Median seconds of ``import airbyte_embedded_tools`` beyond ``import httpx, pydantic``."""
     reps = ctx.sizes.import_repetitions
-    base: list[float] = []
-    ours: list[float] = []
+    times: dict[str, list[tuple[float, float]]] = {BASE: [], OURS: []}
     for rep in range(reps):
-        pair = (BASE, OURS) if rep % 2 == 0 else (OURS, BASE)
-        for modules in pair:
-            (base if modules == BASE else ours).append(_import_seconds(modules))
-    extra = median(ours) - median(base)
+        for modules in (BASE, OURS) if rep % 2 == 0 else (OURS, BASE):
+            times[modules].append(_import_seconds(modules))
+    cpu = {key: median([c for c, _ in samples]) for key, samples in times.items()}
+    wall = {key: median([w for _, w in samples]) for key, samples in times.items()}
     return ScenarioResult(
         name="import-time",
         rows=[
             Row(
                 "import airbyte_embedded_tools",
-                f"seconds beyond `import {BASE}` (median of {reps} fresh processes)",
-                fmt_seconds(median(ours)),
-                fmt_seconds(median(base)),
-                extra,
+                f"CPU seconds beyond `import {BASE}` (median of {reps} fresh processes)",
+                fmt_seconds(cpu[OURS]),
+                fmt_seconds(cpu[BASE]),
+                cpu[OURS] - cpu[BASE],
                 Target("<=", 0.15),
                 unit=" s",
                 digits=3,
             )
         ],
-        notes=[culprits()],
+        notes=[
+            "CPU time of the import statement, which equals its wall time on an idle machine but "
+            "leaves out waiting for a busy CPU; wall time beyond the baseline in the same run: "
+            f"{wall[OURS] - wall[BASE]:.3f} s ({fmt_seconds(wall[OURS])} vs "
+            f"{fmt_seconds(wall[BASE])})",
+            culprits(),
+        ],
     )
