@@ -13,7 +13,8 @@ import ipaddress
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
+from contextlib import aclosing
 from types import TracebackType
 from typing import Any
 
@@ -35,7 +36,7 @@ from .errors import (
     InvalidRequestError,
     RangeNotSatisfiableError,
 )
-from .models import AccessToken, FileContent, FileEntry, ProxyResponse
+from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from .retry import (
     IDEMPOTENT_METHODS,
     RetryPolicy,
@@ -377,15 +378,10 @@ class AirbyteEmbeddedClient:
 
     # --- file proxy ------------------------------------------------------------------------------
 
-    async def iter_files(
-        self,
-        source_id: str,
-        prefix: str = "",
-        *,
-        recursive: bool = True,
-        page_size: int | None = None,
-    ) -> AsyncIterator[FileEntry]:
-        """Every file under ``prefix`` of a file source, following all pages."""
+    async def _list_pages(
+        self, source_id: str, prefix: str, *, recursive: bool, page_size: int | None
+    ) -> AsyncGenerator[wire.FileListPage, None]:
+        """Every page of a listing under ``prefix``, following the page tokens."""
         path = wire.files_list_path(source_id, prefix)
         page_token: str | None = None
         seen: set[str] = set()
@@ -396,9 +392,9 @@ class AirbyteEmbeddedClient:
             if page_size is not None:
                 params["page_size"] = page_size
             response = await self._request("GET", path, params=params, check=_not_json)
-            entries, page_token = wire.parse_file_list(response.json())
-            for entry in entries:
-                yield entry
+            page = wire.parse_file_list(response.json())
+            yield page
+            page_token = page.next_page_token
             if page_token is None:
                 return
             if page_token in seen:
@@ -406,6 +402,25 @@ class AirbyteEmbeddedClient:
                     "The file list repeated a page token; stopping to avoid an endless listing"
                 )
             seen.add(page_token)
+
+    async def iter_files(
+        self,
+        source_id: str,
+        prefix: str = "",
+        *,
+        recursive: bool = True,
+        page_size: int | None = None,
+    ) -> AsyncIterator[FileEntry]:
+        """Every file under ``prefix`` of a file source, following all pages.
+
+        With ``recursive=False`` only the files directly under ``prefix``; its sub-folders are
+        in ``list_folder``.
+        """
+        pages = self._list_pages(source_id, prefix, recursive=recursive, page_size=page_size)
+        async with aclosing(pages):
+            async for page in pages:
+                for entry in page.files:
+                    yield entry
 
     async def list_files(
         self,
@@ -422,6 +437,42 @@ class AirbyteEmbeddedClient:
                 source_id, prefix, recursive=recursive, page_size=page_size
             )
         ]
+
+    async def list_folder(
+        self,
+        source_id: str,
+        prefix: str = "",
+        *,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> FolderListing:
+        """The files directly under ``prefix`` and its sub-folders (every page collected).
+
+        ``limit`` stops after that many entries, files and folders together, in listing order;
+        the answer's ``has_more`` then says whether more exist.
+        """
+        if limit is not None and limit < 1:
+            raise InvalidRequestError(
+                "Refused before sending: limit must be at least 1", status_code=400
+            )
+        entries: list[FileEntry | str] = []
+        has_more = False
+        pages = self._list_pages(source_id, prefix, recursive=False, page_size=page_size)
+        async with aclosing(pages):
+            async for page in pages:
+                here: list[FileEntry | str] = [*page.files, *page.folders]
+                here.sort(key=lambda e: (e if isinstance(e, str) else e.path).encode())
+                entries.extend(here)
+                if limit is not None and len(entries) >= limit:
+                    has_more = len(entries) > limit or page.next_page_token is not None
+                    del entries[limit:]
+                    break
+        return FolderListing(
+            prefix=prefix,
+            files=[e for e in entries if isinstance(e, FileEntry)],
+            folders=[e for e in entries if isinstance(e, str)],
+            has_more=has_more,
+        )
 
     async def read_file(
         self,

@@ -1,4 +1,4 @@
-"""Typed results of the client: proxied responses, file entries, file contents, tokens."""
+"""Typed results of the client: proxied responses, file entries and folders, contents, tokens."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .errors import UpstreamError
 
-__all__ = ["AccessToken", "FileContent", "FileEntry", "ProxyResponse"]
+__all__ = ["AccessToken", "FileContent", "FileEntry", "FolderListing", "ProxyResponse"]
 
 
 class ProxyResponse:
@@ -103,6 +103,21 @@ class FileEntry(BaseModel):
     def name(self) -> str:
         """The last path segment."""
         return self.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class FolderListing(BaseModel):
+    """One level of a file source: the files directly under ``prefix`` and its sub-folders.
+
+    ``folders`` are the sub-folders' full prefixes, each ending in ``/`` (``"reports/2024/"``),
+    ready to list in turn. ``has_more`` is True when a ``limit`` stopped the listing early.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    prefix: str
+    files: list[FileEntry] = Field(default_factory=list)
+    folders: list[str] = Field(default_factory=list)
+    has_more: bool = False
 
 
 class FileContent(BaseModel):

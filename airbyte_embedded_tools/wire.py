@@ -13,6 +13,7 @@ import email.utils
 import json as jsonlib
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,7 @@ from .retry import parse_retry_after
 __all__ = [
     "SCOPED_TOKEN_PATH",
     "TOKEN_PATH",
+    "FileListPage",
     "api_error",
     "application_token_body",
     "build_proxy_body",
@@ -409,12 +411,25 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
 # --- file proxy (api-reference.md §3) ----------------------------------------------------------
 
 
-def parse_file_list(payload: Any) -> tuple[list[FileEntry], str | None]:
-    """The entries and next page token of a list answer.
+@dataclass(frozen=True)
+class FileListPage:
+    """One page of a file list answer: its files, its folders, and the token of the next page."""
+
+    files: list[FileEntry]
+    folders: list[str]
+    next_page_token: str | None
+
+
+def parse_file_list(payload: Any) -> FileListPage:
+    """The files, folders and next page token of a list answer.
 
     ASSUMPTION (api-reference.md §3): ``{"files": [{"path", "size", "last_modified",
     "content_type", "etag"}, ...], "next_page_token": str | null}``; extra fields are ignored,
     an entry may be a bare path string, and ``key`` stands in for a missing ``path``.
+    ASSUMPTION (§3, not documented; the sandbox's shape): a ``recursive=false`` listing adds
+    ``"prefixes": ["reports/2024/", ...]``, the sub-folders directly under the prefix (S3's
+    common prefixes); an item may also be an object with ``prefix``, and a missing trailing
+    ``/`` is added.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("files", []), list):
         raise AirbyteEmbeddedError(
@@ -430,7 +445,17 @@ def parse_file_list(payload: Any) -> tuple[list[FileEntry], str | None]:
             fields["last_modified"] = _parse_datetime(fields.get("last_modified"))
             entries.append(FileEntry.model_validate(fields))
     token = payload.get("next_page_token")
-    return entries, (str(token) if token else None)
+    return FileListPage(entries, _folders(payload.get("prefixes")), str(token) if token else None)
+
+
+def _folders(raw: Any) -> list[str]:
+    """The folder prefixes of a list answer, each ending in ``/`` (see ``parse_file_list``)."""
+    folders: list[str] = []
+    for item in raw if isinstance(raw, list) else []:
+        value = item.get("prefix") if isinstance(item, dict) else item
+        if isinstance(value, str) and value.strip("/"):
+            folders.append(value if value.endswith("/") else f"{value}/")
+    return folders
 
 
 def _parse_datetime(value: Any) -> datetime | None:

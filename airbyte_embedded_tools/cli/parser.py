@@ -211,7 +211,7 @@ def _add_files(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--no-recursive",
         dest="recursive",
         action="store_false",
-        help="only the files directly under the prefix",
+        help="only this level: the files directly under the prefix, and its sub-folders",
     )
 
     cat = sub.add_parser(

@@ -44,11 +44,27 @@ def test_ls_human_table_and_prefix(cli: RunCli, sandbox: Any) -> None:
     assert b"file(s)" in proc.stderr
 
 
-def test_ls_no_recursive_stays_at_the_top(cli: RunCli, sandbox: Any) -> None:
+def test_ls_no_recursive_shows_this_level_and_its_folders(cli: RunCli, sandbox: Any) -> None:
+    root = Path(sandbox.files_dir)
+    top_files = sorted(p.name for p in root.iterdir() if p.is_file())
+    top_folders = sorted(f"{p.name}/" for p in root.iterdir() if p.is_dir())
     flat = json.loads(cli("ls", sandbox.file_source_id, "--no-recursive", "--json").stdout)
     deep = json.loads(cli("ls", sandbox.file_source_id, "--json").stdout)
     assert len(flat) < len(deep)
-    assert all("/" not in e["path"].rstrip("/") for e in flat)
+    assert {e["kind"] for e in deep} == {"file"}
+    folders = [e for e in flat if e["kind"] == "folder"]
+    assert [e["path"] for e in folders] == top_folders
+    assert all(set(e) == set(deep[0]) and e["size"] is None for e in folders)
+    assert [e["path"] for e in flat if e["kind"] == "file"] == top_files
+
+    human = cli("ls", sandbox.file_source_id, "contracts/", "--no-recursive")
+    assert human.returncode == 0, human.stderr
+    assert b"folder(s)" not in human.stderr  # contracts/ has no sub-folders
+    top = cli("ls", sandbox.file_source_id, "--no-recursive")
+    rows = top.stdout.decode().splitlines()[1:]
+    assert [row.split()[-1] for row in rows[: len(top_folders)]] == top_folders
+    assert all(row.split()[:3] == ["-", "-", "folder"] for row in rows[: len(top_folders)])
+    assert f"{len(top_folders)} folder(s)".encode() in top.stderr
 
 
 def test_cat_to_stdout_is_byte_identical(cli: RunCli, sandbox: Any) -> None:

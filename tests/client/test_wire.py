@@ -290,7 +290,7 @@ def test_token_answer_without_a_token_is_an_authentication_error() -> None:
 
 
 def test_parse_file_list_is_tolerant() -> None:
-    entries, token = wire.parse_file_list(
+    page = wire.parse_file_list(
         {
             "files": [
                 {
@@ -308,17 +308,29 @@ def test_parse_file_list_is_tolerant() -> None:
             "next_page_token": "p2",
         }
     )
+    entries = page.files
     assert [e.path for e in entries] == ["reports/q3.pdf", "raw/a.txt", "bare/path.csv"]
     assert entries[0].last_modified is not None
     assert entries[0].last_modified.year == 2025
     assert entries[1].size == 5
     assert entries[1].last_modified is not None
     assert entries[0].name == "q3.pdf"
-    assert token == "p2"
-    assert wire.parse_file_list({"files": [], "next_page_token": None}) == ([], None)
-    assert wire.parse_file_list({"files": [], "next_page_token": ""})[1] is None
+    assert page.folders == ["reports/"]
+    assert page.next_page_token == "p2"
+    empty = wire.parse_file_list({"files": [], "next_page_token": None})
+    assert empty == wire.FileListPage([], [], None)
+    assert wire.parse_file_list({"files": [], "next_page_token": ""}).next_page_token is None
     with pytest.raises(AirbyteEmbeddedError):
         wire.parse_file_list(["not", "an", "object"])
+
+
+def test_folders_of_a_list_answer_are_tolerated_in_several_shapes() -> None:
+    page = wire.parse_file_list(
+        {"files": [], "prefixes": ["a/", "b", {"prefix": "c/d/"}, {"other": 1}, "", "/", 7]}
+    )
+    assert page.folders == ["a/", "b/", "c/d/"]
+    assert wire.parse_file_list({"files": [], "prefixes": None}).folders == []
+    assert wire.parse_file_list({"files": []}).folders == []
 
 
 def test_content_range_parsing() -> None:
