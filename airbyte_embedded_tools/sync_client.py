@@ -1,70 +1,26 @@
 """``SyncAirbyteEmbeddedClient``: the async client's surface, blocking, for scripts and notebooks.
 
 The async client runs on one private event loop in a daemon thread; each call is handed to it
-with ``asyncio.run_coroutine_threadsafe`` and waited for. So it works inside a running loop
+through a ``ClientAccess`` (``access.py``) and waited for. So it works inside a running loop
 (Jupyter) and keeps one connection pool and one token cache across calls.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
+from collections.abc import Generator, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from . import config
+from .access import ClientAccess, LoopThread
 from .client import AirbyteEmbeddedClient
 from .models import AccessToken, FileContent, FileEntry, ProxyResponse
 
-__all__ = ["SyncAirbyteEmbeddedClient"]
-
-T = TypeVar("T")
-
-
-class _LoopThread:
-    """A private event loop running forever in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._run, name="airbyte-embedded-tools-loop", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the loop and block until it is done (cancelled if we are interrupted)."""
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("SyncAirbyteEmbeddedClient cannot be called from its own loop")
-        if self.loop.is_closed():
-            coro.close()
-            raise RuntimeError("SyncAirbyteEmbeddedClient is closed")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result()
-        except BaseException:
-            future.cancel()
-            raise
-
-    def stop(self) -> None:
-        """Stop the loop and join the thread (idempotent)."""
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if threading.current_thread() is not self._thread:  # else: it stops after this callback
-            self._thread.join()
+__all__ = ["ClientLike", "SyncAirbyteEmbeddedClient"]
 
 
 class SyncAirbyteEmbeddedClient:
@@ -86,12 +42,10 @@ class SyncAirbyteEmbeddedClient:
         self._setup(async_client or AirbyteEmbeddedClient(*args, **kwargs), owned=owned)
 
     def _setup(self, async_client: AirbyteEmbeddedClient, *, owned: bool) -> None:
-        self._async = async_client
-        self._runner = _LoopThread()
+        self._thread = LoopThread()
+        self._access = ClientAccess(async_client, thread=self._thread)
         # Runs on close(), on garbage collection and at exit: the loop thread never outlives us.
-        self._finalizer = weakref.finalize(
-            self, _shut_down, self._runner, async_client if owned else None
-        )
+        self._finalizer = weakref.finalize(self, _shut_down, self._access, self._thread, owned)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyncAirbyteEmbeddedClient:
@@ -103,20 +57,25 @@ class SyncAirbyteEmbeddedClient:
     @property
     def async_client(self) -> AirbyteEmbeddedClient:
         """The async client doing the work (use it only from this object's loop thread)."""
-        return self._async
+        return self._access.client
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         """The private event loop the async client runs on (for ``run_coroutine_threadsafe``)."""
-        return self._runner.loop
+        return self._thread.loop
+
+    @property
+    def access(self) -> ClientAccess:
+        """How tools and loaders built over this face reach its async client (on ``loop``)."""
+        return self._access
 
     @property
     def base_url(self) -> str:
-        return self._async.base_url
+        return self._access.client.base_url
 
     @property
     def max_retries(self) -> int:
-        return self._async.max_retries
+        return self._access.client.max_retries
 
     def close(self) -> None:
         """Close the async client (if built here) and stop the loop thread (idempotent)."""
@@ -134,11 +93,11 @@ class SyncAirbyteEmbeddedClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<SyncAirbyteEmbeddedClient {self._async!r}>"
+        return f"<SyncAirbyteEmbeddedClient {self._access.client!r}>"
 
     def get_token(self) -> AccessToken:
         """The bearer token API calls use, exchanged if needed."""
-        return self._runner.run(self._async.get_token())
+        return self._access.run_sync(lambda client: client.get_token())
 
     def proxy_request(
         self,
@@ -154,8 +113,8 @@ class SyncAirbyteEmbeddedClient:
         timeout: float | httpx.Timeout | None = None,
     ) -> ProxyResponse:
         """Blocking ``AirbyteEmbeddedClient.proxy_request``."""
-        return self._runner.run(
-            self._async.proxy_request(
+        return self._access.run_sync(
+            lambda client: client.proxy_request(
                 source_id,
                 method,
                 url,
@@ -177,8 +136,10 @@ class SyncAirbyteEmbeddedClient:
         page_size: int | None = None,
     ) -> Generator[FileEntry, None, None]:
         """Every file under ``prefix``, pages fetched as the iteration reaches them."""
-        return self._iterate(
-            self._async.iter_files(source_id, prefix, recursive=recursive, page_size=page_size)
+        return self._access.iterate(
+            lambda client: client.iter_files(
+                source_id, prefix, recursive=recursive, page_size=page_size
+            )
         )
 
     def list_files(
@@ -190,8 +151,10 @@ class SyncAirbyteEmbeddedClient:
         page_size: int | None = None,
     ) -> list[FileEntry]:
         """All files under ``prefix`` (every page collected)."""
-        return self._runner.run(
-            self._async.list_files(source_id, prefix, recursive=recursive, page_size=page_size)
+        return self._access.run_sync(
+            lambda client: client.list_files(
+                source_id, prefix, recursive=recursive, page_size=page_size
+            )
         )
 
     def read_file(
@@ -204,7 +167,9 @@ class SyncAirbyteEmbeddedClient:
         timeout: float | httpx.Timeout | None = None,
     ) -> FileContent:
         """Blocking ``AirbyteEmbeddedClient.read_file``."""
-        return self._runner.run(self._async.read_file(source_id, path, start, end, timeout=timeout))
+        return self._access.run_sync(
+            lambda client: client.read_file(source_id, path, start, end, timeout=timeout)
+        )
 
     def stream_file(
         self,
@@ -215,33 +180,19 @@ class SyncAirbyteEmbeddedClient:
         start: int = 0,
     ) -> Generator[bytes, None, None]:
         """The file's bytes as they arrive (see ``AirbyteEmbeddedClient.stream_file``)."""
-        return self._iterate(
-            self._async.stream_file(source_id, path, chunk_size=chunk_size, start=start)
+        return self._access.iterate(
+            lambda client: client.stream_file(source_id, path, chunk_size=chunk_size, start=start)
         )
 
-    def _iterate(self, agen: AsyncIterator[T]) -> Generator[T, None, None]:
-        """Pull an async iterator's items across the thread; closing the iterator closes it."""
-        try:
-            while True:
-                try:
-                    item = self._runner.run(_anext(agen))
-                except StopAsyncIteration:
-                    return
-                yield item
-        finally:
-            aclose = getattr(agen, "aclose", None)
-            if aclose is not None and not self._runner.loop.is_closed():
-                self._runner.run(aclose())
+
+ClientLike = AirbyteEmbeddedClient | SyncAirbyteEmbeddedClient
+"""The clients tools and loaders accept: the async client or its sync face."""
 
 
-def _shut_down(runner: _LoopThread, owned: AirbyteEmbeddedClient | None) -> None:
-    """Close an owned async client on its loop, then stop the loop."""
+def _shut_down(access: ClientAccess, thread: LoopThread, owned: bool) -> None:
+    """Close the async client on its loop if it was built here, then stop the loop."""
     try:
-        if owned is not None and not runner.loop.is_closed():
-            runner.run(owned.aclose())
+        if owned and not thread.loop.is_closed():
+            access.run_sync(lambda client: client.aclose())
     finally:
-        runner.stop()
-
-
-async def _anext(agen: AsyncIterator[T]) -> T:
-    return await agen.__anext__()
+        thread.stop()
