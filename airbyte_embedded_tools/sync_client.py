@@ -18,7 +18,7 @@ import httpx
 from . import config
 from .access import ClientAccess, LoopThread
 from .client import AirbyteEmbeddedClient
-from .models import AccessToken, FileContent, FileEntry, ProxyResponse
+from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 
 __all__ = ["ClientLike", "SyncAirbyteEmbeddedClient"]
 
@@ -155,6 +155,19 @@ class SyncAirbyteEmbeddedClient:
             lambda client: client.list_files(
                 source_id, prefix, recursive=recursive, page_size=page_size
             )
+        )
+
+    def list_folder(
+        self,
+        source_id: str,
+        prefix: str = "",
+        *,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> FolderListing:
+        """Blocking ``AirbyteEmbeddedClient.list_folder``: this level's files and sub-folders."""
+        return self._access.run_sync(
+            lambda client: client.list_folder(source_id, prefix, limit=limit, page_size=page_size)
         )
 
     def read_file(

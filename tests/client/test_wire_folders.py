@@ -10,6 +10,7 @@ from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import InvalidRequestError
 from airbyte_embedded_tools.models import FolderListing
 from airbyte_embedded_tools.sandbox import Sandbox
+from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
 
 def level(root: Path, prefix: str = "") -> tuple[list[str], list[str]]:
@@ -65,3 +66,17 @@ async def test_limit_stops_early_and_says_more_exist(
     assert len(exact.files) + len(exact.folders) == len(everything)
     with pytest.raises(InvalidRequestError, match="limit must be at least 1"):
         await client.list_folder(sandbox.file_source_id, limit=0)
+
+
+def test_the_sync_face_lists_a_folder_too(sandbox: Sandbox) -> None:
+    with SyncAirbyteEmbeddedClient(
+        client_id=sandbox.client_id,
+        client_secret=sandbox.client_secret,
+        workspace_id=sandbox.workspace_id,
+        base_url=sandbox.base_url,
+    ) as client:
+        top = client.list_folder(sandbox.file_source_id, limit=2)
+    files, folders = level(sandbox.files_dir)
+    shown = [*(e.path for e in top.files), *top.folders]
+    assert sorted(shown, key=str.encode) == sorted([*files, *folders], key=str.encode)[:2]
+    assert top.has_more is True
