@@ -12,18 +12,16 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
+from airbyte_embedded_tools.access import ClientAccess, LoopUnavailableError, access_for
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
+from airbyte_embedded_tools.sync_client import ClientLike
 
-from .calls import AsyncClientLike, Calls, LoopUnavailableError, SyncClientLike, access_for
 from .guard import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
 from .messages import error_message
 from .results import ToolResult
 
 __all__ = ["AirbyteTool", "ClientLike"]
-
-ClientLike = AsyncClientLike | SyncClientLike
-"""An ``AirbyteEmbeddedClient`` or a ``SyncAirbyteEmbeddedClient``."""
 
 InputT = TypeVar("InputT", bound=BaseModel)
 
@@ -94,22 +92,24 @@ class AirbyteTool(ABC, Generic[InputT]):
 
     @abstractmethod
     async def _execute(
-        self, args: InputT, source_name: str, source: Source, calls: Calls
+        self, args: InputT, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
-        """Do the call; raise ``ToolError`` or the client's errors, the base turns them to text."""
+        """Do the call (``await access.arun(lambda client: ...)``); raise ``ToolError`` or the
+        client's errors, the base turns them to text."""
 
     async def arun(self, **kwargs: Any) -> ToolResult:
         """Run the tool from async code (the real path: it awaits the async client)."""
-        return await self._guarded(kwargs, self._access.for_async())
+        return await self._guarded(kwargs)
 
     def run(self, **kwargs: Any) -> ToolResult:
-        """Run the tool from sync code; works inside a running event loop (a notebook) too."""
+        """Run the tool from sync code, on the client's owner loop; works inside a running
+        event loop (a notebook) too."""
         try:
-            return self._access.run_sync(lambda calls: self._guarded(kwargs, calls))
+            return self._access.run_sync(lambda _client: self._guarded(kwargs))
         except LoopUnavailableError as exc:
             return ToolResult.error(f"Error: {self.name} cannot run synchronously here: {exc}")
 
-    async def _guarded(self, kwargs: dict[str, Any], calls: Calls) -> ToolResult:
+    async def _guarded(self, kwargs: dict[str, Any]) -> ToolResult:
         source_name: str | None = None
         try:
             parsed = self.args_model.model_validate(kwargs)
@@ -119,7 +119,7 @@ class AirbyteTool(ABC, Generic[InputT]):
                 args = parsed
             else:
                 args = self.input_model.model_validate(parsed.model_dump(exclude={"source"}))
-            return await self._execute(args, source_name, source, calls)
+            return await self._execute(args, source_name, source, self._access)
         except Exception as exc:
             message = error_message(
                 exc, tool=self.name, source=source_name, not_found=self.not_found_hint

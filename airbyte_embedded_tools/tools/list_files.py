@@ -7,11 +7,11 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from airbyte_embedded_tools.access import ClientAccess, take
 from airbyte_embedded_tools.models import FileEntry
 from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
-from .calls import Calls
 from .guard import DEFAULT_MAX_CHARS, fit_lines, human_size
 from .names import ToolNames, resolve_names
 from .results import FileListing, ToolResult
@@ -84,10 +84,12 @@ class ListFilesTool(AirbyteTool[ListFilesInput]):
         )
 
     async def _execute(
-        self, args: ListFilesInput, source_name: str, source: Source, calls: Calls
+        self, args: ListFilesInput, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
-        entries = await calls.list_files(
-            source.id, args.prefix, recursive=args.recursive, limit=args.limit + 1
+        entries = await access.arun(
+            lambda client: take(
+                client.iter_files(source.id, args.prefix, recursive=args.recursive), args.limit + 1
+            )
         )
         has_more = len(entries) > args.limit
         entries = entries[: args.limit]

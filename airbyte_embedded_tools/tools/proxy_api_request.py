@@ -17,11 +17,11 @@ from urllib.parse import unquote
 import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from airbyte_embedded_tools.access import ClientAccess
 from airbyte_embedded_tools.models import ProxyResponse
 from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
-from .calls import Calls
 from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, fit_lines, project
 from .messages import ToolError, upstream_advice, upstream_error_detail
 from .names import ToolNames, resolve_names
@@ -232,7 +232,7 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         )
 
     async def _execute(
-        self, args: ProxyApiRequestInput, source_name: str, source: Source, calls: Calls
+        self, args: ProxyApiRequestInput, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
         url = build_url(source, args.path, args.params)
         shown = unquote(url.raw_path.decode("ascii"))
@@ -245,8 +245,10 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
             await self._authorize(
                 WriteRequest(source_name, source.id, args.method, str(url), dict(args.body))
             )
-        response = await calls.proxy_request(
-            source.id, args.method, str(url), json=args.body or None
+        response = await access.arun(
+            lambda client: client.proxy_request(
+                source.id, args.method, str(url), json=args.body or None
+            )
         )
         return self._shape(response, args, source_name, source, shown)
 

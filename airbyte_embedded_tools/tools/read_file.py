@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from airbyte_embedded_tools.access import ClientAccess
 from airbyte_embedded_tools.documents import (
     ParseError,
     TextPart,
@@ -27,7 +28,6 @@ from airbyte_embedded_tools.models import FileContent
 from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
-from .calls import Calls
 from .guard import DEFAULT_MAX_CHARS, cut_text, human_size
 from .messages import ToolError, error_message
 from .names import ToolNames, resolve_names
@@ -111,10 +111,10 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         )
 
     async def _execute(
-        self, args: ReadFileInput, source_name: str, source: Source, calls: Calls
+        self, args: ReadFileInput, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
         try:
-            return await self._read(args, source_name, source, calls)
+            return await self._read(args, source_name, source, access)
         except NotFoundError as exc:
             advice = (
                 f"No file at this path: call {self.names['list_files']} to see the exact paths "
@@ -124,30 +124,34 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
             raise ToolError(message) from None
 
     async def _read(
-        self, args: ReadFileInput, source_name: str, source: Source, calls: Calls
+        self, args: ReadFileInput, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
         """The part of the file ``args`` asks for, by format (PDF by pages, text by bytes)."""
         if detect_format(args.path, None) == "pdf":
-            return await self._read_pdf(args, source_name, source, calls)
-        window = await self._read_window(calls, source, args.path, args.offset)
+            return await self._read_pdf(args, source_name, source, access)
+        window = await self._read_window(access, source, args.path, args.offset)
         fmt = detect_format(args.path, window.content_type)
         if fmt is None and window.start == 0 and window.content.startswith(b"%PDF-"):
-            return await self._read_pdf(args, source_name, source, calls, window)
+            return await self._read_pdf(args, source_name, source, access, window)
         if fmt is None:
             fmt = self._sniff(window)
         if fmt == "pdf":
-            return await self._read_pdf(args, source_name, source, calls)
+            return await self._read_pdf(args, source_name, source, access)
         return self._text_part(window, fmt, source_name)
 
     async def _read_window(
-        self, calls: Calls, source: Source, path: str, offset: int
+        self, access: ClientAccess, source: Source, path: str, offset: int
     ) -> FileContent:
         """Bytes ``offset`` .. ``offset + window_bytes - 1`` (an empty file reads as empty)."""
         try:
-            return await calls.read_file(source.id, path, offset, offset + self.window_bytes - 1)
+            return await access.arun(
+                lambda client: client.read_file(
+                    source.id, path, offset, offset + self.window_bytes - 1
+                )
+            )
         except RangeNotSatisfiableError as exc:
             if offset == 0:
-                return await calls.read_file(source.id, path)
+                return await access.arun(lambda client: client.read_file(source.id, path))
             size = f" (the file has {exc.size} bytes)" if exc.size is not None else ""
             raise ToolError(
                 f"Error: offset {offset} is past the end of '{path}'{size}. Use a smaller "
@@ -236,12 +240,12 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         args: ReadFileInput,
         source_name: str,
         source: Source,
-        calls: Calls,
+        access: ClientAccess,
         first: FileContent | None = None,
     ) -> ToolResult:
         """Pages from ``args.page`` on, as many as fit; the whole PDF is fetched (up to a cap)."""
         if first is None or first.start != 0:
-            first = await self._read_window(calls, source, args.path, 0)
+            first = await self._read_window(access, source, args.path, 0)
         total = first.total_size
         if total is not None and total > self.max_pdf_bytes:
             raise ToolError(
@@ -253,7 +257,9 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         if parts is None:
             data = first.content
             if total is not None and len(data) < total:
-                rest = await calls.read_file(source.id, args.path, len(data), total - 1)
+                rest = await access.arun(
+                    lambda client: client.read_file(source.id, args.path, len(data), total - 1)
+                )
                 data += rest.content
             parts = extract_text(data, path=args.path, content_type=first.content_type)
             self._cache(key, parts)
