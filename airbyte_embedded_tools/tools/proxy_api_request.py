@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import unquote
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from airbyte_embedded_tools.access import ClientAccess
 from airbyte_embedded_tools.models import ProxyResponse
@@ -38,12 +38,28 @@ __all__ = [
 logger = logging.getLogger("airbyte_embedded_tools.tools")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+"""Headers a model may not set: Airbyte adds the account's credentials itself."""
+FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+"""Headers the proxy sets for the upstream request; a model may not set them either."""
 _FOOTER_RESERVE = 600
 """Characters kept free for the closing note (counts, continuation hint)."""
 
 
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+def _header_values(value: Any) -> Any:
+    """Numbers a model gave as header values (an idempotency key of digits) become strings."""
+    if not isinstance(value, dict):
+        return value
+    return {key: _number_text(item) for key, item in value.items()}
+
+
+def _number_text(item: Any) -> Any:
+    is_number = isinstance(item, (int, float)) and not isinstance(item, bool)
+    return str(item) if is_number else item
 
 
 class ProxyApiRequestInput(BaseModel):
@@ -74,6 +90,20 @@ class ProxyApiRequestInput(BaseModel):
         ),
         examples=[{"limit": 100, "status": "open"}, {"customer": "cus_123", "limit": 10}],
     )
+    headers: Annotated[
+        dict[str, str],
+        BeforeValidator(_header_values),
+        WithJsonSchema({"type": "object", "additionalProperties": True}),
+    ] = Field(
+        default_factory=dict,
+        description=(
+            "Extra HTTP headers for the API, rarely needed: e.g. Stripe-Version to pin the API "
+            "version, or Idempotency-Key to make a write safe to retry. Values are strings. "
+            "Authorization and other credential headers are refused: Airbyte adds the "
+            "account's credentials itself."
+        ),
+        examples=[{"Stripe-Version": "2024-06-20"}, {"Idempotency-Key": "order-1234-refund"}],
+    )
     body: dict[str, Any] = Field(
         default_factory=dict,
         description="Fields of the object to create or update (POST/PUT/PATCH only).",
@@ -102,10 +132,12 @@ class WriteRequest:
     method: str
     url: str
     body: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         body = f" with {dumps(dict(self.body))}" if self.body else ""
-        return f"{self.method} {self.url}{body} (source '{self.source}')"
+        headers = f" and headers {dumps(dict(self.headers))}" if self.headers else ""
+        return f"{self.method} {self.url}{body}{headers} (source '{self.source}')"
 
 
 Approver = Callable[[WriteRequest], bool | Awaitable[bool]]
@@ -241,13 +273,19 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
                 f"Error: {args.method} takes no body; put filters in `params` instead. "
                 "Nothing was sent."
             )
+        _check_headers(args.headers)
         if args.method not in READ_METHODS:
-            await self._authorize(
-                WriteRequest(source_name, source.id, args.method, str(url), dict(args.body))
+            write = WriteRequest(
+                source_name, source.id, args.method, str(url), dict(args.body), dict(args.headers)
             )
+            await self._authorize(write)
         response = await access.arun(
             lambda client: client.proxy_request(
-                source.id, args.method, str(url), json=args.body or None
+                source.id,
+                args.method,
+                str(url),
+                headers=args.headers or None,
+                json=args.body or None,
             )
         )
         return self._shape(response, args, source_name, source, shown)
@@ -319,6 +357,22 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         else:
             content = _shape_object(status_line, data, args.fields, self.max_chars)
         return ToolResult(content=content, artifact=artifact)
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
+    """Refuse (nothing sent) credential and framing headers, with what to do instead."""
+    for name in headers:
+        lower = name.strip().lower()
+        if lower in CREDENTIAL_HEADERS:
+            raise ToolError(
+                f"Error: the {name} header is not allowed: Airbyte adds the account's credentials "
+                "itself, so no credential may be sent. Nothing was sent. Call again without it."
+            )
+        if lower in FRAMING_HEADERS:
+            raise ToolError(
+                f"Error: the {name} header is set by the proxy, not by a caller. Nothing was "
+                "sent. Call again without it."
+            )
 
 
 def _cut_plain(status_line: str, text: str, max_chars: int) -> str:

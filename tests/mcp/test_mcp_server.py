@@ -89,6 +89,35 @@ async def test_texts_name_the_mcp_tools_and_arguments(sandbox: Any, client: Any)
     assert not [text for text in texts if "read_file" in text or "list_files" in text]
 
 
+async def test_apis_make_request_takes_headers(sandbox: Any, client: Any) -> None:
+    server = create_mcp_server(client, source_id=sandbox.stripe_source_id)
+    tool = (await server.list_tools())[0]
+    assert list(tool.inputSchema["properties"])[:6] == [
+        "source_id",
+        "method",
+        "url",
+        "params",
+        "headers",
+        "body",
+    ]
+    before = len(sandbox.upstream_requests)
+    pinned = {"Stripe-Version": "2024-06-20"}
+    sent = await server.call_tool(
+        "apis_make_request", {"url": "/v1/customers", "params": {"limit": 1}, "headers": pinned}
+    )
+    assert "HTTP 200 GET /v1/customers" in _text(sent)
+    records = sandbox.upstream_requests[before:]
+    versions = [{k.lower(): v for k, v in r.headers.items()}["stripe-version"] for r in records]
+    assert versions == ["2024-06-20"]
+    refused = await server.call_tool(
+        "apis_make_request", {"url": "/v1/customers", "headers": {"Authorization": "Bearer x"}}
+    )
+    assert isinstance(refused, CallToolResult)
+    assert refused.isError is True
+    assert "the Authorization header is not allowed" in _text(refused)
+    assert len(sandbox.upstream_requests) == before + 1
+
+
 def test_sources_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AIRBYTE_STRIPE_SOURCE_ID", raising=False)
     monkeypatch.delenv("AIRBYTE_FILE_SOURCE_ID", raising=False)

@@ -15,6 +15,7 @@ from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sources import Source
 from airbyte_embedded_tools.tools import (
     ApiResponse,
+    ProxyApiRequestInput,
     ProxyApiRequestTool,
     ToolResult,
     WriteRequest,
@@ -441,3 +442,70 @@ async def test_a_cut_page_towards_newer_records_says_how_to_see_the_rest(
         fields=["status"],
     )
     assert shown + [r["id"] for r in records_of(rest)] == newest[:-1]
+
+
+def _sent_headers(sandbox: Sandbox, since: int) -> list[dict[str, str]]:
+    """The headers of each upstream request logged after the first ``since``, names lowercased."""
+    return [
+        {name.lower(): value for name, value in record.headers.items()}
+        for record in sandbox.upstream_requests[since:]
+    ]
+
+
+async def test_headers_reach_the_upstream(sandbox: Sandbox, proxy: ProxyApiRequestTool) -> None:
+    before = len(sandbox.upstream_requests)
+    result = await proxy.arun(
+        path="/v1/invoices",
+        params={"limit": 1},
+        headers={"Stripe-Version": "2024-06-20", "Idempotency-Key": 4242},
+    )
+    assert not result.is_error, result.content
+    sent = _sent_headers(sandbox, before)
+    assert len(sent) == 1
+    assert sent[0]["stripe-version"] == "2024-06-20"
+    assert sent[0]["idempotency-key"] == "4242"  # a number from a model is sent as text
+    schema = ProxyApiRequestInput.model_json_schema()["properties"]["headers"]
+    assert schema["type"] == "object"
+    assert "Stripe-Version" in schema["description"]
+    assert "Authorization" in schema["description"]
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("Authorization", "the Authorization header is not allowed: Airbyte adds the account's"),
+        ("authorization", "the authorization header is not allowed"),
+        ("Cookie", "the Cookie header is not allowed"),
+        ("Host", "the Host header is set by the proxy"),
+    ],
+)
+async def test_credential_headers_are_refused_before_sending(
+    sandbox: Sandbox, proxy: ProxyApiRequestTool, name: str, fragment: str
+) -> None:
+    before = len(sandbox.upstream_requests)
+    result = await proxy.arun(path="/v1/invoices", headers={name: "Bearer sk_test_guess"})
+    assert result.is_error
+    assert fragment in result.content
+    assert "Nothing was sent" in result.content
+    assert len(sandbox.upstream_requests) == before
+
+
+async def test_headers_of_a_write_are_shown_to_the_approver(
+    sandbox: Sandbox, client: AirbyteEmbeddedClient
+) -> None:
+    asked: list[WriteRequest] = []
+
+    def refuse(write: WriteRequest) -> bool:
+        asked.append(write)
+        return False
+
+    tool = ProxyApiRequestTool(client, source_id=sandbox.stripe_source_id, approve=refuse)
+    result = await tool.arun(
+        method="POST", path="/v1/customers", headers={"Idempotency-Key": "k-1"}, body={"name": "N"}
+    )
+    assert result.is_error  # the approver said no
+    assert asked[0].headers == {"Idempotency-Key": "k-1"}
+    assert 'and headers {"Idempotency-Key":"k-1"}' in str(asked[0])
+    invalid = await tool.arun(path="/v1/invoices", headers={"X-Nested": {"a": 1}})
+    assert invalid.is_error
+    assert "`headers.X-Nested`" in invalid.content
