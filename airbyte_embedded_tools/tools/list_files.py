@@ -86,49 +86,69 @@ class ListFilesTool(AirbyteTool[ListFilesInput]):
     async def _execute(
         self, args: ListFilesInput, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
-        entries = await access.arun(
-            lambda client: take(
-                client.iter_files(source.id, args.prefix, recursive=args.recursive), args.limit + 1
+        folders: list[str] = []
+        if args.recursive:
+            entries = await access.arun(
+                lambda client: take(
+                    client.iter_files(source.id, args.prefix, recursive=True), args.limit + 1
+                )
             )
-        )
-        has_more = len(entries) > args.limit
-        entries = entries[: args.limit]
+            has_more = len(entries) > args.limit
+            entries = entries[: args.limit]
+        else:
+            level = await access.arun(
+                lambda client: client.list_folder(source.id, args.prefix, limit=args.limit)
+            )
+            entries, folders, has_more = level.files, level.folders, level.has_more
         listing = FileListing(
             source=source_name,
             prefix=args.prefix,
             recursive=args.recursive,
             entries=entries,
+            folders=folders,
             has_more=has_more,
         )
-        return ToolResult(content=self._render(args, entries, has_more), artifact=listing)
+        content = self._render(args, entries, folders, has_more)
+        return ToolResult(content=content, artifact=listing)
 
-    def _render(self, args: ListFilesInput, entries: list[FileEntry], has_more: bool) -> str:
+    def _render(
+        self, args: ListFilesInput, entries: list[FileEntry], folders: list[str], has_more: bool
+    ) -> str:
+        """Folders (this level only) then files, one per line, cut to the budget by lines."""
         where = f"under '{args.prefix}'" if args.prefix else "at the root"
         scope = "including sub-folders" if args.recursive else "this level only"
-        if not entries:
+        if not entries and not folders:
             return (
                 f"No files {where} ({scope}). The prefix is case-sensitive; list from the root "
                 "with prefix='' to see what exists."
             )
-        count = f"{len(entries)}{'+' if has_more else ''}"
-        head = f"{count} files {where} ({scope}):\npath | size | modified | type"
-        lines = [_line(entry) for entry in entries]
+        what = f"{len(entries)}{'+' if has_more else ''} files"
+        if folders:
+            what = f"{len(folders)} folders and {what}"
+        head = f"{what} {where} ({scope}):\npath | size | modified | type"
+        paths = [*folders, *(entry.path for entry in entries)]
+        lines = [f"{folder} | folder | - | -" for folder in folders]
+        lines += [_line(entry) for entry in entries]
         shown = fit_lines(lines, self.max_chars - len(head) - _FOOTER_RESERVE)
+        kind = "entries" if folders else "files"
         notes: list[str] = []
         if shown < len(lines):
             notes.append(
-                f"[{len(lines) - shown} more files left out to stay within {self.max_chars} "
-                f"characters; the last shown is '{entries[shown - 1].path}'. Use a narrower "
+                f"[{len(lines) - shown} more {kind} left out to stay within {self.max_chars} "
+                f"characters; the last shown is '{paths[shown - 1]}'. Use a narrower "
                 "prefix to see the rest.]"
             )
         elif has_more:
             more = f" or a higher limit (up to {MAX_LIMIT})" if args.limit < MAX_LIMIT else ""
             notes.append(
-                f"[More files exist beyond these {len(entries)}. Use a narrower prefix (one of "
+                f"[More {kind} exist beyond these {len(lines)}. Use a narrower prefix (one of "
                 f"the folders above){more}.]"
             )
-        if not args.recursive:
-            notes.append("[Sub-folders are not listed: use recursive=true to include their files.]")
+        if folders:
+            notes.append(
+                f"[Folders end with '/': to see inside one, call {self.name} with "
+                f"prefix='{folders[0]}'; recursive=true lists the files of every sub-folder.]"
+            )
         return "\n".join([head, *lines[:shown], *notes])
 
 

@@ -26,7 +26,7 @@ class ApiResponse(BaseModel):
 
 
 class FileListing(BaseModel):
-    """The files a listing returned, and whether more exist beyond its limit."""
+    """The files a listing returned, its folders (this level only), and whether more exist."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -34,6 +34,8 @@ class FileListing(BaseModel):
     prefix: str
     recursive: bool
     entries: list[FileEntry]
+    folders: list[str] = Field(default_factory=list)
+    """The sub-folders directly under ``prefix`` (``recursive=false`` only), each ending in /."""
     has_more: bool
 
 

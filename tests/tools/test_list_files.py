@@ -45,15 +45,40 @@ async def test_prefix_and_limit_say_how_to_see_more(
     assert len(result.artifact.entries) == 5
 
 
-async def test_not_recursive_lists_one_level(
+async def test_not_recursive_lists_one_level_with_its_folders(
+    sandbox: Sandbox, client: AirbyteEmbeddedClient
+) -> None:
+    root = sandbox.files_dir
+    top_files = sorted(p.name for p in root.iterdir() if p.is_file())
+    top_folders = sorted(f"{p.name}/" for p in root.iterdir() if p.is_dir())
+    tool = ListFilesTool(client, source_id=sandbox.file_source_id)
+    result = await tool.arun(prefix="", recursive=False)
+    assert isinstance(result.artifact, FileListing)
+    assert [entry.path for entry in result.artifact.entries] == top_files
+    assert result.artifact.folders == top_folders
+    lines = result.content.split("\n")
+    count = f"{len(top_folders)} folders and {len(top_files)} files at the root (this level only):"
+    assert lines[0] == count
+    assert lines[2 : 2 + len(top_folders)] == [f"{f} | folder | - | -" for f in top_folders]
+    assert lines[2 + len(top_folders)].startswith("README.md | ")
+    hint = f"call list_files with prefix='{top_folders[0]}'"
+    assert hint in lines[-1]
+    # the model follows the hint into the folder
+    inside = await tool.arun(prefix=top_folders[0], recursive=False)
+    assert inside.artifact.entries
+    assert all(e.path.startswith(top_folders[0]) for e in inside.artifact.entries)
+    assert "folder" not in inside.content.split("\n")[0]
+
+
+async def test_not_recursive_limit_counts_folders_and_files(
     sandbox: Sandbox, client: AirbyteEmbeddedClient
 ) -> None:
     tool = ListFilesTool(client, source_id=sandbox.file_source_id)
-    result = await tool.arun(prefix="", recursive=False)
-    paths = [entry.path for entry in result.artifact.entries]
-    assert "README.md" in paths
-    assert not any("/" in path.rstrip("/") for path in paths)
-    assert "(this level only)" in result.content
+    result = await tool.arun(recursive=False, limit=3)
+    shown = [*result.artifact.folders, *(e.path for e in result.artifact.entries)]
+    assert len(shown) == 3
+    assert result.artifact.has_more is True
+    assert "[More entries exist beyond these 3." in result.content
 
 
 async def test_an_empty_prefix_says_what_to_do(
