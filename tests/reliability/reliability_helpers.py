@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -171,6 +172,7 @@ class SandboxProcess:
     def __init__(self, **settings: Any) -> None:
         self._settings = settings
         self._process: subprocess.Popen[str] | None = None
+        self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed on exit
         self.info: dict[str, str] = {}
 
     def __enter__(self) -> SandboxProcess:
@@ -182,7 +184,7 @@ class SandboxProcess:
         self._process = subprocess.Popen(
             [sys.executable, "-c", code],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self._stderr,
             text=True,
         )
         assert self._process.stdout is not None
@@ -195,7 +197,7 @@ class SandboxProcess:
                 break
         if "base URL" not in self.info:
             self.__exit__(None, None, None)
-            raise RuntimeError("the sandbox process did not start")
+            raise RuntimeError(f"the sandbox process did not start:\n{self.stderr[-2000:]}")
         # Its access log goes on to stdout: keep draining it, or the server blocks on a full pipe.
         drain = threading.Thread(target=_drain, args=(self._process.stdout,), daemon=True)
         drain.start()
@@ -218,6 +220,13 @@ class SandboxProcess:
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._process = None
+        self._stderr.close()
+
+    @property
+    def stderr(self) -> str:
+        """What the sandbox process wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     def client(self, **kwargs: Any) -> AirbyteEmbeddedClient:
         """A client scoped to the demo workspace, with the suite's fast retry policy."""

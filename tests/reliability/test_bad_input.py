@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,6 +221,7 @@ class Faces:
     langchain: dict[str, Any]
     llama_index: dict[str, Any]
     proxied_urls: list[str] = field(default_factory=list)
+    sandbox_errors: list[str] = field(default_factory=list)
     calls: int = 0
 
     def through_langchain(self, name: str, args: dict[str, Any]) -> tuple[str, bool]:
@@ -298,12 +300,28 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faces]:
         spec = AirbyteEmbeddedToolSpec(client, **options)
         llama_index = {t.metadata.name: t for t in spec.to_tool_list()}
         harness = Faces(loop, sb, client, langchain, llama_index, proxied)
+        crashes = _Crashes(harness.sandbox_errors)
+        sandbox_logger = logging.getLogger("airbyte_embedded_tools.sandbox")
+        sandbox_logger.addHandler(crashes)
         try:
             yield harness
         finally:
+            sandbox_logger.removeHandler(crashes)
             loop.run_until_complete(client.aclose())
             loop.run_until_complete(http.aclose())
             loop.close()
+
+
+class _Crashes(logging.Handler):
+    """Collects the sandbox's internal errors (its 500 answers), first line and exception."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(level=logging.ERROR)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        self.into.append(f"{_short(record.getMessage())}: {type(error).__name__}: {_short(error)}")
 
 
 def _assert_nothing_left_for_another_host(faces: Faces) -> None:
@@ -451,3 +469,10 @@ def test_client_refuses_bad_input_with_typed_errors(faces: Faces) -> None:
         f"{len(escaped)} of {len(cases)} calls raised untyped errors:\n" + "\n".join(escaped)
     )
     _assert_nothing_left_for_another_host(faces)
+
+
+def test_the_sandbox_never_crashed(faces: Faces) -> None:
+    """The sandbox answered every hostile request with a 4xx, never with an internal error."""
+    assert not faces.sandbox_errors, (
+        f"{len(faces.sandbox_errors)} sandbox errors, e.g. " + (faces.sandbox_errors[0])
+    )
