@@ -321,3 +321,18 @@ def test_access_for_shares_one_access_per_client() -> None:
     assert access_for(client) is not access_for(cast(AirbyteEmbeddedClient, Shaped()))
     with pytest.raises(ConfigurationError, match="AirbyteEmbeddedClient or a Sync"):
         access_for(cast(AirbyteEmbeddedClient, object()))
+
+
+def test_tools_loaders_and_the_sync_face_share_one_access_per_client() -> None:
+    from airbyte_embedded_tools.langchain import AirbyteEmbeddedLoader
+    from airbyte_embedded_tools.tools import ListFilesTool, ProxyApiRequestTool
+
+    client = AirbyteEmbeddedClient(token="t", base_url="http://127.0.0.1:9")
+    shared = access_for(client)
+    assert ProxyApiRequestTool(client, source_id="s")._access is shared
+    assert ListFilesTool(client, source_id="f")._access is shared
+    assert AirbyteEmbeddedLoader(client, "f")._runs.access is shared
+    with SyncAirbyteEmbeddedClient(token="t", base_url="http://127.0.0.1:9") as face:
+        assert ProxyApiRequestTool(face, source_id="s")._access is face.access
+        assert AirbyteEmbeddedLoader.from_api(face, "s")._runs.access is face.access
+        assert face.access.client is face.async_client

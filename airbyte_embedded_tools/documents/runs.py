@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from airbyte_embedded_tools.access import access_for
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools.sync_client import ClientLike
 
-from .bridge import AnyClient, ClientBridge
 from .loader import (
     ApiDocumentLoader,
     DocumentLoaderCore,
@@ -42,18 +43,19 @@ def source_id_of(source: str | Source) -> str:
 
 
 class LoaderRuns:
-    """Runs a loader core per call on the client's loop, threading the state between runs."""
+    """Runs a loader core per call on the client's owner loop (through the client's one
+    ``ClientAccess``, shared with the tools), threading the state between runs."""
 
     def __init__(
-        self, client: AnyClient, make_core: CoreFactory, state: LoadState | None = None
+        self, client: ClientLike, make_core: CoreFactory, state: LoadState | None = None
     ) -> None:
-        self.bridge = ClientBridge(client)
+        self.access = access_for(client)
         self._make_core = make_core
         self.incremental = state is not None
         self.state: LoadState | None = state
         self.removed: list[str] = []
         self.skipped: list[SkippedFile] = []
-        make_core(self.bridge.async_client, state)  # validates the options now, not at first run
+        make_core(self.access.client, state)  # validates the options now, not at first run
 
     def _run(self, client: AirbyteEmbeddedClient) -> AsyncIterator[DocumentRecord]:
         core = self._make_core(client, self.state if self.incremental else None)
@@ -69,11 +71,11 @@ class LoaderRuns:
 
     def iterate(self) -> Iterator[DocumentRecord]:
         """A run's documents for a sync caller (works inside a running event loop too)."""
-        return self.bridge.iterate(self._run)
+        return self.access.iterate(self._run)
 
     def aiterate(self) -> AsyncIterator[DocumentRecord]:
         """A run's documents for an async caller."""
-        return self.bridge.aiterate(self._run)
+        return self.access.aiterate(self._run)
 
 
 def file_core_factory(source_id: str, **options: Any) -> CoreFactory:

@@ -13,7 +13,6 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
         "AirbyteEmbeddedLoader needs LangChain: pip install 'airbyte-embedded-tools[langchain]'"
     ) from exc
 
-from airbyte_embedded_tools.documents.bridge import AnyClient
 from airbyte_embedded_tools.documents.loader import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_PDF_BYTES,
@@ -34,6 +33,7 @@ from airbyte_embedded_tools.documents.runs import (
     source_id_of,
 )
 from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools.sync_client import ClientLike
 
 __all__ = ["AirbyteEmbeddedLoader"]
 
@@ -56,7 +56,7 @@ class AirbyteEmbeddedLoader(BaseLoader):
 
     def __init__(
         self,
-        client: AnyClient,
+        client: ClientLike,
         source_id: str | Source,
         *,
         prefix: str = "",
@@ -90,7 +90,7 @@ class AirbyteEmbeddedLoader(BaseLoader):
 
     def _setup(
         self,
-        client: AnyClient,
+        client: ClientLike,
         source_id: str | Source,
         factory: CoreFactory,
         state: LoadState | None,
@@ -101,7 +101,7 @@ class AirbyteEmbeddedLoader(BaseLoader):
     @classmethod
     def from_api(
         cls,
-        client: AnyClient,
+        client: ClientLike,
         source_id: str | Source,
         path: str = "/v1/invoices",
         *,

@@ -14,7 +14,6 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
         "AirbyteEmbeddedReader needs LlamaIndex: pip install 'airbyte-embedded-tools[llama-index]'"
     ) from exc
 
-from airbyte_embedded_tools.documents.bridge import AnyClient
 from airbyte_embedded_tools.documents.loader import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_PDF_BYTES,
@@ -34,6 +33,7 @@ from airbyte_embedded_tools.documents.runs import (
     source_id_of,
 )
 from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools.sync_client import ClientLike
 
 __all__ = ["EXCLUDED_EMBED_METADATA_KEYS", "EXCLUDED_LLM_METADATA_KEYS", "AirbyteEmbeddedReader"]
 
@@ -118,7 +118,7 @@ class AirbyteEmbeddedReader(BasePydanticReader):
 
     def __init__(
         self,
-        client: AnyClient,
+        client: ClientLike,
         source_id: str | Source,
         *,
         prefix: str = "",
@@ -196,7 +196,7 @@ class AirbyteEmbeddedReader(BasePydanticReader):
     @classmethod
     def from_api(
         cls,
-        client: AnyClient,
+        client: ClientLike,
         source_id: str | Source,
         path: str = "/v1/invoices",
         *,

@@ -4,6 +4,7 @@ a running event loop, incremental, from_api, and a splitter + in-memory vector s
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from itertools import islice
 
@@ -84,7 +85,17 @@ def test_sync_load_with_a_fresh_async_client(sandbox: Sandbox) -> None:
     )
     check_contracts(loader.load(), sandbox)
     check_contracts(loader.load(), sandbox)
-    assert loop_threads() == threads  # each run's loop thread is gone
+    assert loop_threads() == threads + 1  # one loop thread owns the client for every run
+    pool = client._http
+    tokens = sandbox.token_requests
+    other = AirbyteEmbeddedLoader(client, sandbox.file_source_id, prefix="contracts/")
+    check_contracts(asyncio.run(other.aload()), sandbox)  # async runs go through it too
+    assert loop_threads() == threads + 1
+    assert client._http is pool  # one pool and one token cache across runs and loaders
+    assert sandbox.token_requests == tokens
+    del loader, other
+    gc.collect()
+    assert loop_threads() == threads  # gone with the last loader over the client
     # The client is still usable on a loop of the caller's own afterwards.
     entries = asyncio.run(client.list_files(sandbox.file_source_id, "contracts/"))
     assert [e.path for e in entries] == CONTRACTS

@@ -64,5 +64,5 @@ def test_bad_options_fail_when_the_loader_is_built(sandbox: Sandbox) -> None:
         AirbyteEmbeddedLoader(client, "src", on_unsupported="ignore")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="unknown API connector"):
         AirbyteEmbeddedLoader.from_api(client, "src", connector="hubspot")
-    with pytest.raises(TypeError, match="AirbyteEmbeddedClient"):
+    with pytest.raises(ConfigurationError, match="AirbyteEmbeddedClient"):
         AirbyteEmbeddedLoader("not a client", "src")  # type: ignore[arg-type]
