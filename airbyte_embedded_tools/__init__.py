@@ -7,19 +7,11 @@ sandbox in ``airbyte_embedded_tools.sandbox``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 from ._version import __version__
 from .client import AirbyteEmbeddedClient
-from .documents import (
-    ApiDocumentLoader,
-    DocumentRecord,
-    FileDocumentLoader,
-    LinkHeaderPaginator,
-    LoadState,
-    NextUrlPaginator,
-    OffsetPaginator,
-    Paginator,
-    StripePaginator,
-)
 from .errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
@@ -37,15 +29,56 @@ from .errors import (
     ServerError,
     UpstreamError,
 )
-from .models import AccessToken, FileContent, FileEntry, ProxyResponse
+from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from .sources import Source
 from .sync_client import SyncAirbyteEmbeddedClient
-from .tools import (
-    AirbyteEmbeddedTools,
-    ListFilesTool,
-    ProxyApiRequestTool,
-    ReadFileTool,
-    ToolResult,
+
+if TYPE_CHECKING:
+    from .documents import (
+        ApiDocumentLoader,
+        DocumentRecord,
+        FileDocumentLoader,
+        LinkHeaderPaginator,
+        LoadState,
+        NextUrlPaginator,
+        OffsetPaginator,
+        Paginator,
+        StripePaginator,
+    )
+    from .tools import (
+        AirbyteEmbeddedTools,
+        ListFilesTool,
+        ProxyApiRequestTool,
+        ReadFileTool,
+        ToolResult,
+    )
+
+_DOCUMENTS = (
+    "ApiDocumentLoader",
+    "DocumentRecord",
+    "FileDocumentLoader",
+    "LinkHeaderPaginator",
+    "LoadState",
+    "NextUrlPaginator",
+    "OffsetPaginator",
+    "Paginator",
+    "StripePaginator",
+)
+_TOOLS = (
+    "AirbyteEmbeddedTools",
+    "ListFilesTool",
+    "ProxyApiRequestTool",
+    "ReadFileTool",
+    "ToolResult",
+)
+
+# The tools and the loaders load on first use: a client-only program does not pay for them.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(_DOCUMENTS, "airbyte_embedded_tools.documents"),
+        **dict.fromkeys(_TOOLS, "airbyte_embedded_tools.tools"),
+    },
 )
 
 __all__ = [
@@ -64,6 +97,7 @@ __all__ = [
     "FileContent",
     "FileDocumentLoader",
     "FileEntry",
+    "FolderListing",
     "IncompleteReadError",
     "InvalidRequestError",
     "LinkHeaderPaginator",
