@@ -202,13 +202,9 @@ async def _run(question: str) -> int:
 
 
 async def _guarded(step: _Step, run: _Run) -> int:
-    """Run one step; a piece of the package not built yet is reported, not fatal (returns 0)."""
+    """Run one step; an Airbyte error is reported and counted (returns 1), the next step runs."""
     try:
         await step(run)
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("airbyte_embedded_tools"):
-            raise
-        _say(f"(skipped: {exc.name} is not built yet; the demo grows with the package)")
     except AirbyteEmbeddedError as exc:
         _say(f"error: {type(exc).__name__}: {exc}")
         return 1
