@@ -76,17 +76,13 @@ class RetryLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.INFO)
         self.causes: Counter[str] = Counter()
-        self.replays_401 = 0
         self._lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        with self._lock:
-            if "answered 401: refreshing the token" in message:
-                self.replays_401 += 1
-            if not message.startswith("Retrying in"):
-                return
-            self.causes[_cause(message, self._STATUS)] += 1
+        if message.startswith("Retrying in"):
+            with self._lock:
+                self.causes[_cause(message, self._STATUS)] += 1
 
     @property
     def total(self) -> int:
