@@ -2,7 +2,8 @@
 
 Masks bearer tokens, JWTs, Stripe keys, ``client_secret``/``token`` fields and any exact value
 registered at runtime (the client registers its secret and every token it receives), so that a
-careless log line or an echoed error body cannot leak a credential.
+careless log line or an echoed error body cannot leak a credential. ``clip``/``preview`` keep a
+caller's huge or hostile argument from being echoed whole into a message.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ import re
 import threading
 from collections import OrderedDict
 
-__all__ = ["MASK", "RedactingFilter", "forget_secret", "logger", "redact", "register_secret"]
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "clip",
+    "forget_secret",
+    "logger",
+    "preview",
+    "redact",
+    "register_secret",
+]
 
 MASK = "***"
 
@@ -71,6 +81,18 @@ def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters (saying how long it was), for error messages."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...({len(text)} characters)"
+
+
+def preview(value: object, limit: int = 60) -> str:
+    """A short, redacted ``repr`` of a caller's argument, to name it in an error message."""
+    return redact(clip(repr(value), limit))
 
 
 class RedactingFilter(logging.Filter):

@@ -22,7 +22,7 @@ import httpx
 from pydantic import SecretStr
 
 from . import config, wire
-from ._redact import logger, redact
+from ._redact import clip, logger, preview, redact
 from ._version import __version__
 from .auth import TokenProvider
 from .errors import (
@@ -344,7 +344,7 @@ class AirbyteEmbeddedClient:
             parsed = httpx.URL(url)
         except httpx.InvalidURL as exc:
             raise InvalidRequestError(
-                f"Refused before sending: invalid url ({exc})", status_code=400
+                f"Refused before sending: invalid url ({clip(str(exc), 120)})", status_code=400
             ) from None
         if parsed.scheme != "https" or not parsed.host:
             raise InvalidRequestError(
@@ -359,7 +359,7 @@ class AirbyteEmbeddedClient:
             )
         if parsed.host not in self._allowed_hosts:
             raise InvalidRequestError(
-                f"Refused before sending: host {parsed.host!r} is not a connector API host "
+                f"Refused before sending: host {preview(parsed.host)} is not a connector API host "
                 f"(allowed: {', '.join(sorted(self._allowed_hosts))})",
                 status_code=400,
             )
@@ -367,14 +367,14 @@ class AirbyteEmbeddedClient:
             raise InvalidRequestError(
                 f"Refused before sending: port {parsed.port} is not allowed", status_code=400
             )
-        if params:
-            try:
+        try:
+            if params:
                 parsed = parsed.copy_merge_params(dict(params))
-            except TypeError as exc:
-                raise InvalidRequestError(
-                    f"Refused before sending: invalid params ({exc})", status_code=400
-                ) from None
-        return str(parsed.copy_with(fragment=None))
+            return str(parsed.copy_with(fragment=None))
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise InvalidRequestError(
+                f"Refused before sending: invalid params ({clip(str(exc), 120)})", status_code=400
+            ) from None
 
     # --- file proxy ------------------------------------------------------------------------------
 
@@ -619,16 +619,22 @@ class AirbyteEmbeddedClient:
         state = state or self._retry.start()
         url = self._base_url + path
         replayed = False
+        request_timeout = self._timeout if timeout is None else _timeout(timeout)
+        where = f"{method} {clip(path, 80)}"
         while True:
             token = await self._auth.get_token() if authenticated else None
-            request = self._http.build_request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers=self._headers(token, headers),
-                timeout=self._timeout if timeout is None else _timeout(timeout),
-            )
+            request_headers = self._headers(token, headers)
+            try:
+                request = self._http.build_request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=request_headers,
+                    timeout=request_timeout,
+                )
+            except (httpx.InvalidURL, ValueError, TypeError) as exc:
+                raise _unsendable(exc, where) from None
             started = time.monotonic()
             try:
                 response = await self._http.send(request, stream=stream, follow_redirects=False)
@@ -637,8 +643,10 @@ class AirbyteEmbeddedClient:
                         await response.aread()
                     finally:
                         await response.aclose()
+            except httpx.LocalProtocolError as exc:  # h11 refused what we asked it to send
+                raise _unsendable(exc, where) from None
             except httpx.TransportError as exc:
-                reason = f"{method} {path}: {type(exc).__name__}"
+                reason = f"{where}: {type(exc).__name__}"
                 if (resend_safe or was_never_sent(exc)) and await state.wait(reason):
                     continue
                 raise _transport_error(exc, method, path) from exc
@@ -653,9 +661,9 @@ class AirbyteEmbeddedClient:
                 problem = check(response) if check is not None else None
                 if problem is None:
                     return response
-                if resend_safe and await state.wait(f"{method} {path}: {problem}"):
+                if resend_safe and await state.wait(f"{where}: {problem}"):
                     continue
-                raise IncompleteReadError(f"Airbyte API {method} {path}: {problem}")
+                raise IncompleteReadError(f"Airbyte API {where}: {problem}")
             status = response.status_code
             if status == 401 and token is not None and not replayed:
                 if not self._auth.can_refresh:
@@ -668,13 +676,13 @@ class AirbyteEmbeddedClient:
                     )
                 self._auth.invalidate(token)
                 replayed = True
-                logger.info("%s %s answered 401: refreshing the token and replaying", method, path)
+                logger.info("%s answered 401: refreshing the token and replaying", where)
                 continue
             if (
                 is_retryable_status(status)
                 and (resend_safe or status == 429)
                 and await state.wait(
-                    f"{method} {path} answered {status}",
+                    f"{where} answered {status}",
                     retry_after=parse_retry_after(response.headers),
                 )
             ):
@@ -917,8 +925,30 @@ def _short_range(response: httpx.Response) -> str | None:
     return f"the 206 answer carries {len(response.content)} of {expected} bytes"
 
 
+def _unsendable(exc: Exception, where: str) -> InvalidRequestError:
+    """The ``InvalidRequestError`` for a request httpx could not build or h11 would not send.
+
+    The message names the problem, never the offending value: it may be a header carrying a
+    token, or a caller's argument of any size.
+    """
+    if isinstance(exc, httpx.InvalidURL):
+        problem = f"the URL is invalid ({clip(str(exc), 80)})"
+    elif isinstance(exc, httpx.LocalProtocolError):
+        problem = "a header value is not allowed in HTTP (a control character?)"
+    elif isinstance(exc, UnicodeEncodeError) and exc.encoding == "ascii":
+        problem = "a header value has non-ASCII characters"
+    elif isinstance(exc, UnicodeEncodeError):
+        problem = "the body has text that cannot be encoded as UTF-8"
+    else:  # json= that is not JSON (an object, NaN, a cycle) or params of an unusable type
+        problem = f"the request cannot be encoded ({type(exc).__name__}: {clip(str(exc), 80)})"
+    return InvalidRequestError(
+        redact(f"Refused before sending: {problem} ({where})"), status_code=400
+    )
+
+
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:
     """``APITimeoutError`` / ``APIConnectionError`` with a message naming no header or query."""
+    path = clip(path, 80)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Airbyte API {method} {path} timed out ({type(exc).__name__})")
     detail = redact(str(exc))[:200]

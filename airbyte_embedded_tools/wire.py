@@ -22,7 +22,7 @@ import httpx
 from pydantic import SecretStr
 
 from . import config
-from ._redact import redact
+from ._redact import clip, preview, redact
 from .errors import (
     AirbyteEmbeddedError,
     APIStatusError,
@@ -69,7 +69,7 @@ def _segment(value: str, what: str) -> str:
     """One URL path segment, percent-encoded; refuses empty, "." and ".." (httpx folds them)."""
     if not value or value in {".", ".."} or any(c in value for c in "\r\n\x00"):
         raise InvalidRequestError(
-            f"Refused before sending: invalid {what} {value!r}", status_code=400
+            f"Refused before sending: invalid {what} {preview(value)}", status_code=400
         )
     return quote(value, safe="")
 
@@ -86,7 +86,8 @@ def _key_path(value: str, what: str) -> str:
         )
     if any(part in {".", ".."} for part in value.split("/")):
         raise InvalidRequestError(
-            f"Refused before sending: {what} {value!r} has a '.' or '..' segment", status_code=400
+            f"Refused before sending: {what} {preview(value)} has a '.' or '..' segment",
+            status_code=400,
         )
     return quote(value, safe="/")
 
@@ -348,7 +349,8 @@ def api_error(response: httpx.Response) -> APIStatusError:
     body = _json_body(response)
     detail = _detail(body) or _HINTS.get(status) or response.reason_phrase or "error"
     request = response.request
-    message = redact(f"Airbyte API {request.method} {request.url.path} answered {status}: {detail}")
+    path = clip(request.url.path, 200)
+    message = redact(f"Airbyte API {request.method} {path} answered {status}: {detail}")
     rid = request_id(response)
     if status == 416:
         size = parse_unsatisfied_range(response.headers.get("content-range"))
