@@ -97,34 +97,52 @@ class AirbyteTool(ABC, Generic[InputT]):
         """Do the call (``await access.arun(lambda client: ...)``); raise ``ToolError`` or the
         client's errors, the base turns them to text."""
 
-    async def arun(self, **kwargs: Any) -> ToolResult:
-        """Run the tool from async code (the real path: it awaits the async client)."""
-        return await self._guarded(kwargs)
+    async def arun(self, args: BaseModel | None = None, /, **kwargs: Any) -> ToolResult:
+        """Run the tool from async code (the real path: it awaits the async client).
 
-    def run(self, **kwargs: Any) -> ToolResult:
+        Give the arguments as keywords (validated here), or as one ``args_model`` instance a
+        framework has already validated (used as it is, not validated twice).
+        """
+        self._check_given(args, kwargs)
+        return await self._guarded(args, kwargs)
+
+    def run(self, args: BaseModel | None = None, /, **kwargs: Any) -> ToolResult:
         """Run the tool from sync code, on the client's owner loop; works inside a running
-        event loop (a notebook) too."""
+        event loop (a notebook) too. Arguments as for ``arun``."""
+        self._check_given(args, kwargs)
         try:
-            return self._access.run_sync(lambda _client: self._guarded(kwargs))
+            return self._access.run_sync(lambda _client: self._guarded(args, kwargs))
         except LoopUnavailableError as exc:
             return ToolResult.error(f"Error: {self.name} cannot run synchronously here: {exc}")
 
-    async def _guarded(self, kwargs: dict[str, Any]) -> ToolResult:
+    def _check_given(self, args: BaseModel | None, kwargs: dict[str, Any]) -> None:
+        """A caller's mistake (not the model's): an instance of another model, or both forms."""
+        if args is not None and (kwargs or not isinstance(args, self.args_model)):
+            raise TypeError(
+                f"{self.name} takes keyword arguments or one {self.args_model.__name__} instance"
+            )
+
+    async def _guarded(self, given: BaseModel | None, kwargs: dict[str, Any]) -> ToolResult:
         source_name: str | None = None
         try:
-            parsed = self.args_model.model_validate(kwargs)
+            parsed = given if given is not None else self.args_model.model_validate(kwargs)
             source_name = getattr(parsed, "source", None) or next(iter(self.sources))
             source = self.sources[source_name]
-            if isinstance(parsed, self.input_model):
-                args = parsed
-            else:
-                args = self.input_model.model_validate(parsed.model_dump(exclude={"source"}))
-            return await self._execute(args, source_name, source, self._access)
+            return await self._execute(self._input_of(parsed), source_name, source, self._access)
         except Exception as exc:
             message = error_message(
                 exc, tool=self.name, source=source_name, not_found=self.not_found_hint
             )
             return ToolResult.error(self._hide_ids(message))
+
+    def _input_of(self, parsed: BaseModel) -> InputT:
+        """The input model of ``parsed``: itself with one source, else its fields but ``source``
+        (already validated by the same field definitions, so not validated again)."""
+        if isinstance(parsed, self.input_model):
+            return parsed
+        values = {key: getattr(parsed, key) for key in self.input_model.model_fields}
+        fields_set = parsed.model_fields_set - {"source"}
+        return self.input_model.model_construct(fields_set, **values)
 
     def _hide_ids(self, text: str) -> str:
         """Source ids replaced by their names: a model sees names only."""

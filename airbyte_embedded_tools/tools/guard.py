@@ -32,17 +32,29 @@ _Tree = dict[str, "_Tree | None"]
 
 def compact(value: Any) -> Any:
     """Drop nulls and empty collections from mappings, recursively; list items keep their place."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            item = compact(item)
-            if item is None or (isinstance(item, (dict, list)) and not item):
-                continue
-            out[key] = item
-        return out
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is dict or (kind not in _LEAVES and isinstance(value, dict)):
+        return _compact_dict(value)
+    if kind is list or (kind not in _LEAVES and isinstance(value, list)):
         return [compact(item) for item in value]
     return value
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+"""Exact types of JSON leaves: kept as they are without a call or an instance check."""
+
+
+def _compact_dict(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        if type(item) not in _LEAVES:
+            item = compact(item)
+            if isinstance(item, (dict, list)) and not item:
+                continue
+        out[key] = item
+    return out
 
 
 def project(value: Any, fields: Sequence[str]) -> Any:

@@ -11,10 +11,10 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from airbyte_embedded_tools.access import ClientAccess
@@ -22,7 +22,7 @@ from airbyte_embedded_tools.models import ProxyResponse
 from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
-from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, fit_lines, project
+from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, project
 from .messages import ToolError, upstream_advice, upstream_error_detail
 from .names import ToolNames, resolve_names
 from .results import ApiResponse, ToolResult
@@ -144,35 +144,83 @@ Approver = Callable[[WriteRequest], bool | Awaitable[bool]]
 """Asked before each write; only ``True`` lets the write go (sync or async)."""
 
 
-def build_url(source: Source, path: str, params: Mapping[str, Any]) -> httpx.URL:
+def build_url(source: Source, path: str, params: Mapping[str, Any]) -> str:
     """The full upstream URL of ``path`` + ``params``; refuses any host but the connector's.
 
     ``path`` is relative to the connector's base (``/v1/invoices``) or a full ``https`` URL on
     the connector's host. Raises ``ToolError`` (nothing sent) for another host or scheme.
+    Parsed with ``urllib.parse`` once (the client checks the URL again before sending).
     """
-    base = httpx.URL(source.api_base)
+    base = _origin(source.api_base)
     text = path.strip()
     hint = f"Use a path like /v1/invoices or a URL on https://{base.host}."
     if any(ch in text for ch in "\r\n\t ") or "\\" in text:
         raise ToolError(f"Error: the path {text!r} contains spaces or control characters. {hint}")
     try:
         if "://" in text or text.startswith("//"):
-            url = httpx.URL(text)
+            parts = urlsplit(text)
+            shown = parts.hostname or text
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+            same = (parts.scheme.lower(), parts.hostname, port) == (
+                base.scheme,
+                base.host,
+                base.port,
+            )
+            if not same or "@" in parts.netloc:
+                raise ToolError(
+                    f"Error: refused to send a request to {shown!r}: the '{source.connector}' "
+                    f"source only reaches {base.host}. Nothing was sent. {hint}"
+                )
         else:
-            url = base.join(text if text.startswith("/") else f"/{text}")
-    except httpx.InvalidURL as exc:
+            parts = urlsplit(text if text.startswith("/") else f"/{text}")
+    except ValueError as exc:
         raise ToolError(f"Error: {text!r} is not a valid URL ({exc}). {hint}") from None
-    if url.scheme != base.scheme or url.host != base.host or url.port != base.port or url.userinfo:
-        shown = url.host or text
-        raise ToolError(
-            f"Error: refused to send a request to {shown!r}: the '{source.connector}' source only "
-            f"reaches {base.host}. Nothing was sent. {hint}"
-        )
-    pairs: list[tuple[str, str | int | float | bool | None]] = [
-        *url.params.multi_items(),
-        *_flatten(params),
-    ]
-    return url.copy_with(query=None, fragment=None, params=httpx.QueryParams(pairs))
+    pairs = [*parse_qsl(parts.query, keep_blank_values=True), *_flatten(params)]
+    target = base.origin + _normalize_path(parts.path)
+    return f"{target}?{urlencode(pairs)}" if pairs else target
+
+
+@dataclass(frozen=True)
+class _Origin:
+    scheme: str
+    host: str
+    port: int | None
+    origin: str
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@lru_cache(maxsize=64)
+def _origin(api_base: str) -> _Origin:
+    """The scheme, host and port of a connector's base URL, parsed once per base."""
+    parts = urlsplit(api_base)
+    scheme = parts.scheme.lower()
+    port = parts.port or _DEFAULT_PORTS.get(scheme)
+    return _Origin(scheme, parts.hostname or "", port, f"{scheme}://{parts.netloc.lower()}")
+
+
+def _normalize_path(path: str) -> str:
+    """``path`` percent-encoded where needed (escapes kept as given), dot segments resolved."""
+    if not path:
+        return "/"
+    encoded = quote(path, safe=_PATH_SAFE)
+    if "/." not in encoded:
+        return encoded
+    kept: list[str] = []
+    segments = encoded.split("/")[1:]
+    for segment in segments:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    trailing = "/" if kept and segments[-1] in {".", ".."} else ""
+    return "/" + "/".join(kept) + trailing
+
+
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~[]"
+"""Characters left as they are in a path (RFC 3986 pchar and the separators)."""
 
 
 def _flatten(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -267,7 +315,8 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         self, args: ProxyApiRequestInput, source_name: str, source: Source, access: ClientAccess
     ) -> ToolResult:
         url = build_url(source, args.path, args.params)
-        shown = unquote(url.raw_path.decode("ascii"))
+        target = urlsplit(url)
+        shown = unquote(f"{target.path}?{target.query}" if target.query else target.path)
         if args.body and args.method in READ_METHODS:
             raise ToolError(
                 f"Error: {args.method} takes no body; put filters in `params` instead. "
@@ -276,14 +325,14 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         _check_headers(args.headers)
         if args.method not in READ_METHODS:
             write = WriteRequest(
-                source_name, source.id, args.method, str(url), dict(args.body), dict(args.headers)
+                source_name, source.id, args.method, url, dict(args.body), dict(args.headers)
             )
             await self._authorize(write)
         response = await access.arun(
             lambda client: client.proxy_request(
                 source.id,
                 args.method,
-                str(url),
+                url,
                 headers=args.headers or None,
                 json=args.body or None,
             )
@@ -412,11 +461,11 @@ def _shape_list(
     """A list response: its other keys on one line, then one record per line, cut by records."""
     records: list[Any] = data["data"]
     meta = compact({key: value for key, value in data.items() if key != "data"})
-    lines = [dumps(compact(project(record, fields))) for record in records]
     head = f"{status_line}\n{dumps(meta)}\n" if meta else f"{status_line}\n"
     head += f"data: {len(records)} record{'s' if len(records) != 1 else ''}, one per line:"
     budget = max_chars - len(head) - _FOOTER_RESERVE
-    shown = fit_lines(lines, budget)
+    lines = _lines_within(records, fields, budget)
+    shown = len(lines)
     while shown > 0:
         content = _join(
             head, "\n".join(lines[:shown]), _list_note(data, shown, fields, max_chars, backwards)
@@ -429,6 +478,20 @@ def _shape_list(
     first = cut_text(dumps(compact(project(records[0], fields)), indent=1), budget)
     cut = f"{first}\n[cut: this record alone passes the limit; ask for fewer fields]"
     return _join(head, cut, _list_note(data, 1, fields, max_chars, backwards))
+
+
+def _lines_within(records: list[Any], fields: list[str], budget: int) -> list[str]:
+    """The records, one compact JSON line each, as many as fit in ``budget`` (each line and its
+    newline); the records past the budget are never compacted nor serialised."""
+    lines: list[str] = []
+    used = 0
+    for record in records:
+        line = dumps(compact(project(record, fields)))
+        used += len(line) + 1
+        if used > budget:
+            break
+        lines.append(line)
+    return lines
 
 
 def _join(*parts: str) -> str:

@@ -19,7 +19,10 @@ from airbyte_embedded_tools.tools import (
     ProxyApiRequestTool,
     ToolResult,
     WriteRequest,
+    guard,
+    proxy_api_request,
 )
+from airbyte_embedded_tools.tools.messages import ToolError
 from airbyte_embedded_tools.tools.proxy_api_request import build_url
 
 HINT = re.compile(r'params\.starting_after="([^"]+)"')
@@ -290,6 +293,36 @@ def test_build_url_keeps_relative_paths_on_the_connector_host() -> None:
     assert str(url) == "https://api.stripe.com/v1/x?a=1&b=true&d%5B%5D=1&d%5B%5D=2"
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/v1/invoices/../customers", "https://api.stripe.com/v1/customers"),
+        ("/v1/./invoices/", "https://api.stripe.com/v1/invoices/"),
+        ("/..", "https://api.stripe.com/"),
+        ("/v1/cüs_1", "https://api.stripe.com/v1/c%C3%BCs_1"),
+        ("/v1/x?q=a+b&r=%2F&e=", "https://api.stripe.com/v1/x?q=a+b&r=%2F&e="),
+        ("HTTPS://API.Stripe.com:443/v1/invoices", "https://api.stripe.com/v1/invoices"),
+        ("https://api.stripe.com", "https://api.stripe.com/"),
+    ],
+)
+def test_build_url_normalises_like_a_url_parser(path: str, expected: str) -> None:
+    assert build_url(Source.api("x"), path, {}) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://api.stripe.com@evil.example.com/v1/invoices",
+        "https://api.stripe.com:99999/v1/invoices",
+        "https://[::1/v1/invoices",
+        "//api.stripe.com/v1/invoices",
+    ],
+)
+def test_build_url_refuses_tricky_hosts(path: str) -> None:
+    with pytest.raises(ToolError, match="Use a path like /v1/invoices"):
+        build_url(Source.api("x"), path, {})
+
+
 async def test_upstream_errors_are_messages_with_stripe_details(proxy: ProxyApiRequestTool) -> None:
     missing = await proxy.arun(path="/v1/invoices/in_doesnotexist")
     assert missing.is_error
@@ -509,3 +542,84 @@ async def test_headers_of_a_write_are_shown_to_the_approver(
     invalid = await tool.arun(path="/v1/invoices", headers={"X-Nested": {"a": 1}})
     assert invalid.is_error
     assert "`headers.X-Nested`" in invalid.content
+
+
+async def test_records_past_the_budget_are_never_compacted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = [{"id": f"in_{i}", "memo": "x" * 500, "void": None} for i in range(1000)]
+    body = json.dumps({"object": "list", "data": records, "has_more": True}).encode()
+    tool = ProxyApiRequestTool(
+        CannedClient(ProxyResponse(status_code=200, content=body)),
+        source_id="src_1",
+        max_chars=5_000,
+    )
+    compacted: list[Any] = []
+
+    def counting(value: Any) -> Any:
+        compacted.append(value)
+        return guard.compact(value)
+
+    monkeypatch.setattr(proxy_api_request, "compact", counting)
+    result = await tool.arun(path="/v1/invoices", params={"limit": 100})
+    shown = records_of(result)
+    assert 1 <= len(shown) < 10
+    assert len(compacted) <= len(shown) + 2  # the list's other keys, the records shown, one more
+    assert f'params.starting_after="{shown[-1]["id"]}"' in result.content
+    assert f"{1000 - len(shown)} of 1000 records left out" in result.content
+    assert len(result.content) <= 5_000
+
+
+def _list_body(count: int) -> bytes:
+    records = [{"id": f"in_{i}", "status": "open"} for i in range(count)]
+    return json.dumps({"object": "list", "data": records, "has_more": False}).encode()
+
+
+async def test_a_validated_instance_is_used_without_validating_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tool = ProxyApiRequestTool(
+        CannedClient(ProxyResponse(status_code=200, content=_list_body(2))), source_id="src_1"
+    )
+    args = ProxyApiRequestInput(path="/v1/invoices", params={"limit": 2})
+    by_keywords = await tool.arun(path="/v1/invoices", params={"limit": 2})
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("validated twice")
+
+    monkeypatch.setattr(ProxyApiRequestInput, "model_validate", refuse)
+    by_instance = await tool.arun(args)
+    assert not by_instance.is_error, by_instance.content
+    assert by_instance.content == by_keywords.content
+    with pytest.raises(TypeError, match="keyword arguments or one ProxyApiRequestInput instance"):
+        await tool.arun(args, raw=True)
+
+
+async def test_keywords_are_still_validated() -> None:
+    tool = ProxyApiRequestTool(
+        CannedClient(ProxyResponse(status_code=200, content=_list_body(1))), source_id="src_1"
+    )
+    result = await tool.arun(path="/v1/invoices", method="FETCH", nope=1)
+    assert result.is_error
+    assert "method" in result.content
+    assert "nope" in result.content
+
+
+async def test_an_instance_with_a_source_picks_that_source() -> None:
+    canned = CannedClient(ProxyResponse(status_code=200, content=_list_body(1)))
+    tool = ProxyApiRequestTool(canned, sources={"a": Source.api("id_a"), "b": Source.api("id_b")})
+    seen: list[str] = []
+    original = canned.proxy_request
+
+    async def recording(source_id: str, *args: Any, **kwargs: Any) -> ProxyResponse:
+        seen.append(source_id)
+        return await original(source_id, *args, **kwargs)
+
+    canned.proxy_request = recording  # type: ignore[method-assign]
+    args = tool.args_model.model_validate({"source": "b", "path": "/v1/x", "method": "get"})
+    result = await tool.arun(args)
+    assert not result.is_error, result.content
+    assert seen == ["id_b"]
+    assert result.content.startswith("HTTP 200 GET /v1/x\n")
+    with pytest.raises(TypeError):
+        await tool.arun(ProxyApiRequestInput(path="/v1/x"))  # lacks the source
