@@ -18,10 +18,12 @@ __all__ = [
     "RedactingFilter",
     "clip",
     "forget_secret",
+    "get_logger",
     "logger",
     "preview",
     "redact",
     "register_secret",
+    "scrub_record",
 ]
 
 MASK = "***"
@@ -95,26 +97,75 @@ def preview(value: object, limit: int = 60) -> str:
     return redact(clip(repr(value), limit))
 
 
+_SCRUBBED = "_airbyte_embedded_tools_redacted"
+"""Marks a record already masked (it may meet several of our filters and the handler)."""
+
+
+def scrub_record(record: logging.LogRecord) -> None:
+    """Mask, in place, the secrets in a record's message, traceback and stack (once per record)."""
+    if record.__dict__.get(_SCRUBBED):
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record: leave it to the handler's own error path
+        return
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    record.__dict__[_SCRUBBED] = True
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that rewrites each record's message (and traceback) with secrets masked.
 
-    Installed on the ``airbyte_embedded_tools`` logger; attach it to your own handlers too if
-    you log our exceptions elsewhere.
+    On every logger made by ``get_logger``; attach it to your own handlers too if you log our
+    exceptions elsewhere.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: leave it to the handler's own error path
-            return True
-        record.msg = redact(message)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        scrub_record(record)
         return True
 
 
-logger = logging.getLogger("airbyte_embedded_tools")
-"""The package's logger; records pass through ``RedactingFilter`` before any handler."""
-if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-    logger.addFilter(RedactingFilter())
+class _RedactingHandler(logging.Handler):
+    """Emits nothing: masks, in place, every record that reaches the package logger.
+
+    A logger's filters apply only to records logged on that very logger, not to its children's
+    records on their way up. Handlers, though, run from the emitting logger up to the root on
+    one shared record (``Logger.callHandlers``): this handler, first on the package logger,
+    masks a child logger's record before the application's handlers above (the root's) see it.
+    Like the ``NullHandler`` libraries are advised to add, it also stops Python's last-resort
+    stderr output for our records when the application configured no logging.
+    """
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        scrub_record(record)
+        return True
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The logger ``name`` of one of the package's modules, with ``RedactingFilter`` on it.
+
+    Two layers keep secrets out of handlers: this filter masks the logger's own records before
+    any handler (even one attached to this very logger, or when it does not propagate), and the
+    package logger's redacting handler masks every descendant's record that propagates, so a
+    module that used plain ``logging.getLogger`` is covered for the application's handlers too.
+    Neither can mask a record of another library (httpx, httpcore): the client keeps secrets
+    out of those by never handing httpx a header value it would refuse (h11 quotes refused
+    values in its errors, which httpcore logs); httpx and httpcore log no request header or body.
+    """
+    named = logging.getLogger(name)
+    if not any(isinstance(f, RedactingFilter) for f in named.filters):
+        named.addFilter(RedactingFilter())
+    return named
+
+
+logger = get_logger("airbyte_embedded_tools")
+"""The package's logger; records of it and of every child logger reach handlers masked."""
+if not any(isinstance(h, _RedactingHandler) for h in logger.handlers):
+    logger.handlers.insert(0, _RedactingHandler())  # first: before any handler configured earlier

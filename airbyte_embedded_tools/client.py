@@ -99,8 +99,10 @@ class AirbyteEmbeddedClient:
         allowed_hosts: Iterable[str] | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        secret = _secret(client_secret)
-        static = _secret(token)
+        secret = _secret(client_secret, "client_secret", in_header=False)
+        static = _secret(token, "token", in_header=True)
+        if organization_id:
+            _check_credential(organization_id, "organization_id", in_header=True)
         client_id = client_id or None
         _check_credentials(client_id, secret, static, workspace_id, workspace_name)
         self._base_url = _check_base_url(base_url)
@@ -773,10 +775,25 @@ _ENV_NAMES = (
 )
 
 
-def _secret(value: str | SecretStr | None) -> SecretStr | None:
-    if isinstance(value, SecretStr):
-        return value if value.get_secret_value() else None
-    return SecretStr(value) if value else None
+def _secret(value: str | SecretStr | None, name: str, *, in_header: bool) -> SecretStr | None:
+    """``value`` as a ``SecretStr`` (None when empty), refused if it cannot be sent as is."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not raw:
+        return None
+    _check_credential(raw, name, in_header=in_header)
+    return value if isinstance(value, SecretStr) else SecretStr(raw)
+
+
+def _check_credential(value: str, name: str, *, in_header: bool) -> None:
+    """``ConfigurationError`` naming the parameter (never the value) if it cannot be sent."""
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{name} must be a string")
+    problem = wire.credential_problem(value, in_header=in_header)
+    if problem is not None:
+        raise ConfigurationError(
+            f"{name} contains {problem} and cannot be sent as is: remove it (a newline or "
+            "a stray character copied with the value?)"
+        )
 
 
 def _check_credentials(

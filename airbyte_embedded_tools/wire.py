@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import json as jsonlib
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ __all__ = [
     "api_error",
     "application_token_body",
     "build_proxy_body",
+    "credential_problem",
     "file_content",
     "files_get_path",
     "files_list_path",
@@ -132,6 +134,33 @@ def scoped_token_body(*, workspace_id: str | None, workspace_name: str | None) -
     raise ValueError("a scoped token needs a workspace id or name")
 
 
+_VISIBLE_ASCII = re.compile(r"[!-~]+")
+
+
+def credential_problem(value: str, *, in_header: bool) -> str | None:
+    """What makes ``value`` unfit to send as a credential ("a line break (CR/LF)"...), or None.
+
+    No credential may hold a control character (a newline read from a file, a NUL). One sent
+    in a header (a token, the organization id) must be visible ASCII: httpx encodes headers as
+    ASCII, and h11 refuses control characters quoting the value in its error, which httpcore
+    logs at DEBUG. One sent in a JSON body (the client secret) must be Latin-1 (anything else
+    is a typographic quote or the like pasted with it). The value itself is never described.
+    """
+    if in_header and _VISIBLE_ASCII.fullmatch(value):
+        return None
+    for char in value:
+        code = ord(char)
+        if char in "\r\n":
+            return "a line break (CR/LF)"
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            return "a control character"
+        if in_header and char.isspace():
+            return "a space"
+        if code > (0x7E if in_header else 0xFF):
+            return "a non-ASCII character" if in_header else "a character outside Latin-1"
+    return None
+
+
 def parse_token_response(
     response: httpx.Response, *, kind: str, default_lifetime: float | None = None
 ) -> tuple[AccessToken, float]:
@@ -141,7 +170,8 @@ def parse_token_response(
     ``token`` with no expiry. ASSUMPTION (api-reference.md §1): a token without ``expires_in``
     lives until its JWT ``exp`` claim if it has one, else ``default_lifetime`` (the caller
     passes the application token's: same issuer, same policy), else
-    ``config.TOKEN_LIFETIME_ASSUMED``.
+    ``config.TOKEN_LIFETIME_ASSUMED``. A token that is not a valid header value is refused
+    (``AuthenticationError``, naming the problem, never the value).
     """
     payload = _json_object(response)
     value = None
@@ -150,6 +180,14 @@ def parse_token_response(
     if not isinstance(value, str) or not value:
         raise AuthenticationError(
             f"The {kind} token endpoint answered {response.status_code} without a token",
+            status_code=response.status_code,
+            request_id=request_id(response),
+        )
+    problem = credential_problem(value, in_header=True)
+    if problem is not None:
+        raise AuthenticationError(
+            f"The {kind} token endpoint answered a token with {problem}, which cannot be sent "
+            "in an Authorization header",
             status_code=response.status_code,
             request_id=request_id(response),
         )
