@@ -14,6 +14,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import islice
 from typing import Any
 
 from .errors import ParseError, UnsupportedFormatError
@@ -42,6 +43,12 @@ CSV_BLOCK_CHARS = 2000
 
 SNIFF_BYTES = 8192
 """How many leading bytes ``sniff_format`` looks at."""
+
+DELIMITERS = ",;\t|"
+"""CSV delimiters recognised, in order of preference when they split rows equally well."""
+DELIMITER_SAMPLE_CHARS = 4096
+DELIMITER_SAMPLE_ROWS = 20
+"""The CSV delimiter is chosen from at most this many rows of the first 4 KiB of text."""
 
 _EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -245,10 +252,30 @@ def _csv_text(text: str, path: str) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    """The delimiter that splits the first row into several fields and the most of the next
+    rows into as many; ties go to more fields, then to ``DELIMITERS``' order; else ``,``.
+
+    Reads only the first ``DELIMITER_SAMPLE_ROWS`` rows of the first ``DELIMITER_SAMPLE_CHARS``
+    characters, with the csv module's own quoting rules (``csv.Sniffer`` cost 80% of parsing).
+    """
+    sample = text[:DELIMITER_SAMPLE_CHARS]
+    if len(text) > len(sample):  # the last line may be cut: leave it out
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        if delimiter not in sample:
+            continue
+        try:
+            rows = csv.reader(io.StringIO(sample), delimiter=delimiter)
+            counts = [len(row) for row in islice(rows, DELIMITER_SAMPLE_ROWS) if row]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = (counts.count(counts[0]), counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _csv_line(row: list[str]) -> str:

@@ -98,11 +98,19 @@ def flatten_record(
 
 
 def _flatten(value: Any, key: str, out: dict[str, str], limit: int | None) -> None:
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is dict or (kind not in _LEAVES and isinstance(value, Mapping)):
         for name, item in value.items():
-            _flatten(item, f"{key}.{name}" if key else str(name), out, limit)
-    elif isinstance(value, list):
-        if all(not isinstance(item, (Mapping, list)) for item in value):
+            sub = f"{key}.{name}" if key else str(name)
+            if type(item) in _LEAVES:  # the common case, without a call per value
+                text = _scalar_text(item)
+                if text:
+                    short = limit is None or len(text) <= limit
+                    out[sub or "value"] = text if short else _trim(text, limit)
+            else:
+                _flatten(item, sub, out, limit)
+    elif kind is list or (kind not in _LEAVES and isinstance(value, list)):
+        if all(type(item) in _LEAVES or not isinstance(item, (Mapping, list)) for item in value):
             joined = ", ".join(text for text in map(_scalar_text, value) if text)
             if joined:
                 out[key or "value"] = _trim(joined, limit)
@@ -115,9 +123,18 @@ def _flatten(value: Any, key: str, out: dict[str, str], limit: int | None) -> No
             out[key or "value"] = _trim(text, limit)
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+"""Exact types of JSON scalars: recognised without an instance check against the ABCs."""
+
+
 def _scalar_text(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return " ".join(value.split())
     if value is None:
         return ""
+    if kind is int or kind is float:
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

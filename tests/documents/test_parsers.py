@@ -99,6 +99,33 @@ def test_csv_keeps_the_header_with_every_block() -> None:
     assert body == rows.split("\n")
 
 
+@pytest.mark.parametrize(
+    ("content", "first_line"),
+    [
+        (b"item;price\napple;1,50\npear;2,75\n", "item,price"),
+        (b"name;comment\nA;hello, world\nB;x\n", "name,comment"),
+        (b"a|b|c\n1|2|3\n", "a,b,c"),
+        (b"a\tb\n1\t2\n", "a,b"),
+        (b'id,text\n1,"one; two\nthree"\n2,plain\n', "id,text"),
+        (b"a,b,c\n1,2,3\n4,5\n6,7,8\n", "a,b,c"),
+    ],
+)
+def test_csv_delimiter_is_the_one_that_splits_rows_evenly(content: bytes, first_line: str) -> None:
+    assert extract_text(content, path="d.csv")[0].text.split("\n")[0] == first_line
+
+
+def test_a_one_column_csv_keeps_its_punctuation() -> None:
+    content = b"name\nalice; bob\ncarol | dave\n"
+    assert extract_text(content, path="d.csv")[0].text == "name\nalice; bob\ncarol | dave"
+
+
+def test_csv_delimiter_is_chosen_from_the_first_rows_of_a_big_file() -> None:
+    head = "a;b;c\n" + "".join(f"{i};x, y;{i}\n" for i in range(30))
+    tail = "".join(f"{i},{i}\n" for i in range(2_000))  # past the rows the delimiter is chosen from
+    text = extract_text((head + tail).encode(), path="big.csv")[0].text
+    assert text.startswith('a,b,c\n0,"x, y",0\n')
+
+
 def test_small_csv_is_header_plus_rows_with_quoting_and_sniffed_delimiter() -> None:
     text = extract_text(b'a;b\n1;"x,y"\n2;z\n', path="s.csv")[0].text
     assert text == 'a,b\n1,"x,y"\n2,z'

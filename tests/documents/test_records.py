@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -78,6 +80,31 @@ def test_flatten_record_dotted_keys_joined_lists_indexed_objects() -> None:
     assert flat["memo"].startswith("line one line two xx")
     assert len(flat["memo"]) == 500
     assert flat["memo"].endswith("…")
+
+
+def test_flatten_record_takes_any_mapping_and_scalar_subclasses() -> None:
+    class Status(str):
+        pass
+
+    class Flag(int):
+        pass
+
+    record = MappingProxyType(
+        {
+            "id": Status("  in_1\n"),
+            "nested": OrderedDict(a=Flag(3), b=True, c=1.5),
+            "items": (1, None, "x"),
+            "": "no name",
+        }
+    )
+    assert flatten_record(record) == {
+        "id": "in_1",
+        "nested.a": "3",
+        "nested.b": "true",
+        "nested.c": "1.5",
+        "items": "(1, None, 'x')",
+        "value": "no name",
+    }
 
 
 def test_render_record_is_key_value_lines() -> None:
