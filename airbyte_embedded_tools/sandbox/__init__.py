@@ -2,6 +2,7 @@
 
 ``with Sandbox() as sb:`` serves the Airbyte API (tokens, API proxy, file proxy) and a Stripe
 emulator on 127.0.0.1, with seeded data and configurable faults. It shares no code with the client.
+The data's "today" is ``SANDBOX_TODAY`` (also ``sb.data_as_of``): overdue counts from it.
 
 Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandbox decides:
 - errors of the API itself are ``{"detail": "..."}`` (responses.py); bad bodies get 422, a
@@ -20,5 +21,14 @@ from .app import create_app
 from .context import UpstreamRecord
 from .faults import FaultConfig
 from .server import Sandbox, TenantInfo, run_sandbox
+from .stripe_data import SANDBOX_TODAY
 
-__all__ = ["FaultConfig", "Sandbox", "TenantInfo", "UpstreamRecord", "create_app", "run_sandbox"]
+__all__ = [
+    "SANDBOX_TODAY",
+    "FaultConfig",
+    "Sandbox",
+    "TenantInfo",
+    "UpstreamRecord",
+    "create_app",
+    "run_sandbox",
+]

@@ -53,6 +53,7 @@ def build_parts(
     seed: int,
     files_dir: Path | None,
     large_file_size: int,
+    invoice_count: int | None = None,
 ) -> SandboxParts:
     """Write the seeded files (unless serving ``files_dir``) and build the stores and injectors."""
     temp_dir = None
@@ -76,7 +77,7 @@ def build_parts(
     return SandboxParts(
         state=state,
         context=context,
-        stripe_store=StripeStore(build_dataset(seed), seed=seed),
+        stripe_store=StripeStore(build_dataset(seed, invoice_count), seed=seed),
         files_root=context.files.root,
         temp_dir=temp_dir,
     )
@@ -91,11 +92,13 @@ def create_app(
     files_dir: Path | None = None,
     large_file_size: int = DEFAULT_LARGE_FILE_SIZE,
     stripe_url: str | None = None,
+    invoice_count: int | None = None,
 ) -> Starlette:
     """The sandbox's Airbyte API as one ASGI app, Stripe emulator included at ``/_stripe``.
 
     With ``stripe_url`` the proxy forwards there instead (an emulator served elsewhere). The app's
     ``state.sandbox`` holds the context (demo credentials in ``.state.primary``).
+    ``invoice_count`` seeds the emulator with that many invoices (see ``Sandbox``).
     """
     state = SandboxState(seed=seed, token_lifetime=token_lifetime)
     parts = build_parts(
@@ -105,6 +108,7 @@ def create_app(
         seed=seed,
         files_dir=files_dir,
         large_file_size=large_file_size,
+        invoice_count=invoice_count,
     )
     parts.context.upstream_base = stripe_url
     stripe_app = None if stripe_url else parts.stripe_app()

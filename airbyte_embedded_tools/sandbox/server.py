@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
@@ -25,6 +26,7 @@ from .context import Envelope, UpstreamRecord, check_envelope
 from .faults import FaultConfig
 from .seed_files import DEFAULT_LARGE_FILE_SIZE, LARGE_FILE
 from .state import SandboxState, Tenant
+from .stripe_data import DEFAULT_INVOICE_COUNT, SANDBOX_TODAY
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
@@ -86,6 +88,8 @@ class Sandbox:
 
     ``with Sandbox() as sb:`` starts it on free ports of 127.0.0.1 and stops it on exit; the
     credentials and ids are available before start, the URLs once started.
+    ``invoice_count`` (at least the default 547) seeds the Stripe emulator with that many
+    invoices, the extra ones paid, so the debtors stay the same (load tests, benchmarks).
     """
 
     def __init__(
@@ -101,16 +105,22 @@ class Sandbox:
         port: int = 0,
         stripe_port: int = 0,
         access_log: bool = False,
+        invoice_count: int | None = None,
     ) -> None:
         self._state = SandboxState(seed=seed, token_lifetime=token_lifetime)
         self._envelope = check_envelope(envelope)
         if large_file_size < 0:
             raise ValueError("large_file_size must be >= 0 bytes")
+        if invoice_count is not None and invoice_count < DEFAULT_INVOICE_COUNT:
+            raise ValueError(
+                f"invoice_count must be at least {DEFAULT_INVOICE_COUNT} (the seeded invoices)"
+            )
         self._settings: dict[str, Any] = {
             "faults": faults,
             "seed": seed,
             "files_dir": Path(files_dir) if files_dir is not None else None,
             "large_file_size": large_file_size,
+            "invoice_count": invoice_count,
         }
         self._host, self._port, self._stripe_port = host, port, stripe_port
         self._access_log = access_log
@@ -300,6 +310,17 @@ class Sandbox:
 
     # -- logs and knobs --------------------------------------------------------------------------
     @property
+    def data_as_of(self) -> date:
+        """The seeded data's "today" (2025-07-01): every invoice was created before it, and
+        overdue days count from it. Use it instead of the real date against the sandbox."""
+        return SANDBOX_TODAY
+
+    @property
+    def invoice_count(self) -> int:
+        """How many invoices the Stripe emulator was seeded with."""
+        return int(self._settings["invoice_count"] or DEFAULT_INVOICE_COUNT)
+
+    @property
     def token_requests(self) -> int:
         """Calls to the token endpoints (application and scoped) since start or reset_log()."""
         return self._state.token_requests
@@ -352,7 +373,7 @@ def run_sandbox(
     Prints the base URL and the demo credentials first, then uvicorn's access log (one line per
     request; ``access_log=False`` for load tests, as a slow reader of the output stalls the
     server). ``settings`` are ``Sandbox``'s keyword arguments (faults, token_lifetime, envelope,
-    seed, files_dir, large_file_size).
+    seed, files_dir, large_file_size, invoice_count).
     """
     out = out or sys.stdout
     stop = stop_event or threading.Event()

@@ -10,15 +10,17 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 Obj = dict[str, Any]
 
 DAY = 86_400
 BASE_TS = int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp())
-DATA_AS_OF = int(datetime(2025, 7, 1, tzinfo=timezone.utc).timestamp())
-"""The data's "today": every invoice was created before it; overdue days in docs count from it."""
+SANDBOX_TODAY = date(2025, 7, 1)
+"""The data's "today": every invoice was created before it; overdue days count from it."""
+DATA_AS_OF = int(datetime.combine(SANDBOX_TODAY, time(), tzinfo=timezone.utc).timestamp())
+"""``SANDBOX_TODAY`` at midnight UTC, as a Unix timestamp (Stripe's ``created`` unit)."""
 
 CUSTOMER_COUNT = 60
 BASE_INVOICE_COUNT = 540
@@ -118,6 +120,8 @@ DEBTORS = (
     Debtor(index=7, open_amounts=(310_000,), days_overdue=150),
 )
 """Index into the customer list; for several invoices ``days_overdue`` is the oldest one's."""
+DEFAULT_INVOICE_COUNT = BASE_INVOICE_COUNT + sum(len(d.open_amounts) for d in DEBTORS)
+"""Invoices in the default dataset; ``invoice_count`` may ask for more (never fewer)."""
 
 
 @dataclass
@@ -135,14 +139,32 @@ class StripeDataset:
 class _Ids:
     """Stripe-looking ids (``cus_...``) from the seeded random generator, never repeated."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, seen: set[str] | None = None) -> None:
         self._rng = rng
-        self._seen: set[str] = set()
+        self._seen: set[str] = seen if seen is not None else set()
 
     def __call__(self, prefix: str, length: int = 14) -> str:
         alphabet = string.ascii_letters + string.digits
         while True:
             value = prefix + "_" + "".join(self._rng.choice(alphabet) for _ in range(length))
+            if value not in self._seen:
+                self._seen.add(value)
+                return value
+
+
+class _FastIds(_Ids):
+    """Ids drawn with one random call each (the extra invoices: thousands of them, fast)."""
+
+    _ALPHABET = string.ascii_letters + string.digits
+
+    def __call__(self, prefix: str, length: int = 14) -> str:
+        while True:
+            number = self._rng.getrandbits(6 * length)
+            chars = []
+            for _ in range(length):
+                number, digit = divmod(number, 62)
+                chars.append(self._ALPHABET[digit])
+            value = prefix + "_" + "".join(chars)
             if value not in self._seen:
                 self._seen.add(value)
                 return value
@@ -424,41 +446,93 @@ def _number_and_charge(data: StripeDataset, new_id: _Ids, rng: random.Random) ->
         if invoice["status"] != "draft":
             counters[customer["id"]] = counters.get(customer["id"], 0) + 1
             invoice["number"] = f"{customer['invoice_prefix']}-{counters[customer['id']]:04d}"
-        paid_at = invoice["status_transitions"]["paid_at"]
         failed = invoice["status"] == "open" and rng.random() < 0.3
-        if invoice["status"] != "paid" and not failed:
-            continue
-        charge_id = new_id("ch", 24)
-        amount = invoice["amount_paid"] if paid_at else invoice["amount_remaining"]
-        data.charges.append(
-            {
-                "id": charge_id,
-                "object": "charge",
-                "amount": amount,
-                "amount_captured": amount if paid_at else 0,
-                "amount_refunded": 0,
-                "captured": bool(paid_at),
-                "created": paid_at or invoice["created"] + 2 * DAY,
-                "currency": "usd",
-                "customer": invoice["customer"],
-                "description": f"Payment for invoice {invoice['number']}",
-                "failure_code": None if paid_at else "card_declined",
-                "failure_message": None if paid_at else "Your card was declined.",
-                "invoice": invoice["id"],
-                "livemode": False,
-                "metadata": {},
-                "paid": bool(paid_at),
-                "refunded": False,
-                "status": "succeeded" if paid_at else "failed",
-            }
-        )
-        if paid_at:
-            invoice["charge"] = charge_id
+        if invoice["status"] == "paid" or failed:
+            data.charges.append(_charge(new_id, invoice))
     data.charges.sort(key=lambda c: (c["created"], c["id"]))
 
 
-def build_dataset(seed: int = 42) -> StripeDataset:
-    """Generate the whole seeded dataset (deterministic for a given seed)."""
+def _charge(new_id: _Ids, invoice: Obj) -> Obj:
+    """The charge that paid ``invoice`` (linked to it), or a declined one when it is unpaid."""
+    charge_id = new_id("ch", 24)
+    paid_at = invoice["status_transitions"]["paid_at"]
+    amount = invoice["amount_paid"] if paid_at else invoice["amount_remaining"]
+    if paid_at:
+        invoice["charge"] = charge_id
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount if paid_at else 0,
+        "amount_refunded": 0,
+        "captured": bool(paid_at),
+        "created": paid_at or invoice["created"] + 2 * DAY,
+        "currency": "usd",
+        "customer": invoice["customer"],
+        "description": f"Payment for invoice {invoice['number']}",
+        "failure_code": None if paid_at else "card_declined",
+        "failure_message": None if paid_at else "Your card was declined.",
+        "invoice": invoice["id"],
+        "livemode": False,
+        "metadata": {},
+        "paid": bool(paid_at),
+        "refunded": False,
+        "status": "succeeded" if paid_at else "failed",
+    }
+
+
+def _extra_invoices(data: StripeDataset, count: int, seed: int) -> None:
+    """``count`` more invoices, all paid (with their charges), spread over the data's time span.
+
+    Drawn from their own random generator after everything else, so the default objects stay
+    exactly as they are and nobody's debt changes: the debtors are still ``DEBTORS``.
+    """
+    rng = random.Random(f"{seed}:extra-invoices")  # noqa: S311 - repeatable test data
+    seen = {obj["id"] for objects in vars(data).values() for obj in objects}
+    seen.update(line["id"] for invoice in data.invoices for line in invoice["lines"]["data"])
+    new_id = _FastIds(rng, seen)
+    prices = _line_prices(data)
+    subs = {sub["customer"]: sub["id"] for sub in data.subscriptions}
+    customers = sorted(data.customers, key=lambda c: c["created"])
+    counters: dict[str, int] = {}
+    for invoice in data.invoices:
+        if invoice["number"]:
+            counters[invoice["customer"]] = counters.get(invoice["customer"], 0) + 1
+    start, end = BASE_TS + 40 * DAY, DATA_AS_OF - 20 * DAY
+    extra: list[Obj] = []
+    for created in sorted(rng.randrange(start, end) for _ in range(count)):
+        eligible = [c for c in customers if c["created"] < created] or customers[:1]
+        customer = rng.choice(eligible)
+        amounts = [(rng.choice(prices), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
+        subscription = subs.get(customer["id"]) if rng.random() < 0.7 else None
+        invoice = _invoice(
+            new_id,
+            rng,
+            customer,
+            created=created,
+            status="paid",
+            amounts=amounts,
+            subscription=subscription,
+        )
+        counters[customer["id"]] = counters.get(customer["id"], 0) + 1
+        invoice["number"] = f"{customer['invoice_prefix']}-{counters[customer['id']]:04d}"
+        data.charges.append(_charge(new_id, invoice))
+        extra.append(invoice)
+    data.invoices.extend(extra)
+    data.invoices.sort(key=lambda inv: (inv["created"], inv["id"]))
+    data.charges.sort(key=lambda c: (c["created"], c["id"]))
+
+
+def build_dataset(seed: int = 42, invoice_count: int | None = None) -> StripeDataset:
+    """Generate the whole seeded dataset (deterministic for a given seed and invoice count).
+
+    ``invoice_count`` (at least ``DEFAULT_INVOICE_COUNT``) adds paid invoices up to that total,
+    for load tests and benchmarks; the default data and the debtors are unchanged.
+    """
+    if invoice_count is not None and invoice_count < DEFAULT_INVOICE_COUNT:
+        raise ValueError(
+            f"invoice_count must be at least {DEFAULT_INVOICE_COUNT} (the seeded invoices)"
+        )
     rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secret
     new_id = _Ids(rng)
     data = StripeDataset()
@@ -471,6 +545,8 @@ def build_dataset(seed: int = 42) -> StripeDataset:
     _debtor_invoices(data, new_id, rng, subs)
     data.invoices.sort(key=lambda inv: (inv["created"], inv["id"]))
     _number_and_charge(data, new_id, rng)
+    if invoice_count is not None and invoice_count > DEFAULT_INVOICE_COUNT:
+        _extra_invoices(data, invoice_count - DEFAULT_INVOICE_COUNT, seed)
     return data
 
 

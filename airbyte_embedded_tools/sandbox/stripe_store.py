@@ -162,6 +162,34 @@ def _sort_key(obj: Obj) -> tuple[int, str]:
     return (int(obj["created"]), str(obj["id"]))
 
 
+def _bisect(objects: list[Obj], key: tuple[int, str], *, older_only: bool) -> int:
+    """In a newest-first list, the index of the first object older than ``key`` (or, with
+    ``older_only=False``, not newer than it): everything before it is newer."""
+    lo, hi = 0, len(objects)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        here = _sort_key(objects[mid])
+        if here < key or (not older_only and here == key):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _take(
+    objects: list[Obj], order: range, checks: list[tuple[Filter, Any]], limit: int
+) -> tuple[list[Obj], bool]:
+    """The first ``limit`` objects in ``order`` passing every check, and whether more pass."""
+    page: list[Obj] = []
+    for index in order:
+        obj = objects[index]
+        if all(check(obj, value) for check, value in checks):
+            if len(page) == limit:
+                return page, True
+            page.append(obj)
+    return page, False
+
+
 class StripeStore:
     """The emulator's objects and operations; thread-safe for the emulator loop and test threads."""
 
@@ -207,25 +235,31 @@ class StripeStore:
         checks += [(_range_filter(n, params[n]), None) for n in ranges if n in params]
         if resource == "subscriptions" and "status" not in params:
             checks.append((lambda obj, _: obj["status"] != "canceled", None))  # Stripe's default
+        cursor_id = after if after is not None else before
         with self._lock:
-            items = [o for o in self._objects[resource] if all(f(o, v) for f, v in checks)]
-        if after is not None or before is not None:
-            param = "starting_after" if after is not None else "ending_before"
-            cursor = self._by_id.get(str(after if after is not None else before))
-            if cursor is None or cursor["object"] != kind:
-                raise missing(kind, str(after if after is not None else before), param)
-            key = _sort_key(cursor)
-            if after is not None:
-                rest = [o for o in items if _sort_key(o) < key]
-                page, has_more = rest[:limit], len(rest) > limit
+            objects = self._objects[resource]
+            if objects:  # a bad filter value is an error even when no object is looked at
+                for check, value in checks:
+                    check(objects[0], value)
+            if cursor_id is None:
+                page, has_more = _take(objects, range(len(objects)), checks, limit)
             else:
-                newer = [o for o in items if _sort_key(o) > key]
-                page, has_more = newer[-limit:], len(newer) > limit
-        else:
-            page, has_more = items[:limit], len(items) > limit
+                param = "starting_after" if after is not None else "ending_before"
+                cursor = self._by_id.get(str(cursor_id))
+                if cursor is None or cursor["object"] != kind:
+                    raise missing(kind, str(cursor_id), param)
+                key = _sort_key(cursor)
+                if after is not None:
+                    older = range(_bisect(objects, key, older_only=True), len(objects))
+                    page, has_more = _take(objects, older, checks, limit)
+                else:
+                    newer = range(_bisect(objects, key, older_only=False) - 1, -1, -1)
+                    page, has_more = _take(objects, newer, checks, limit)
+                    page.reverse()
+            data = copy.deepcopy(page)
         return {
             "object": "list",
-            "data": copy.deepcopy(page),
+            "data": data,
             "has_more": has_more,
             "url": f"/v1/{resource}",
         }

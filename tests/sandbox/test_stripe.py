@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
-from airbyte_embedded_tools.sandbox import Sandbox
+from airbyte_embedded_tools.sandbox import SANDBOX_TODAY, Sandbox
 from airbyte_embedded_tools.sandbox.forms import encode, nest
-from airbyte_embedded_tools.sandbox.stripe_data import DATA_AS_OF, build_dataset, debtor_summary
+from airbyte_embedded_tools.sandbox.stripe_data import (
+    DATA_AS_OF,
+    DEFAULT_INVOICE_COUNT,
+    build_dataset,
+    debtor_summary,
+)
 
 
 @pytest.fixture
@@ -240,3 +247,51 @@ def test_form_round_trip() -> None:
         nest([("a[b", "1")])
     with pytest.raises(ValueError, match="mixes"):
         nest([("a", "1"), ("a[b]", "2")])
+
+
+def test_invoice_count_adds_paid_invoices_and_keeps_the_default_data() -> None:
+    default = build_dataset(42)
+    assert len(default.invoices) == DEFAULT_INVOICE_COUNT == 547
+    started = time.perf_counter()
+    big = build_dataset(42, invoice_count=10_000)
+    assert time.perf_counter() - started < 10  # seconds; about 0.3 on a quiet machine
+    assert len(big.invoices) == 10_000
+    assert build_dataset(42, invoice_count=10_000).invoices == big.invoices  # deterministic
+    by_id = {inv["id"]: inv for inv in big.invoices}
+    assert all(by_id[inv["id"]] == inv for inv in default.invoices)  # unchanged, same ids
+    extra = [inv for inv in big.invoices if inv["id"] not in {i["id"] for i in default.invoices}]
+    assert len(extra) == 10_000 - 547
+    assert all(inv["status"] == "paid" and inv["amount_remaining"] == 0 for inv in extra)
+    assert all(inv["created"] < DATA_AS_OF and inv["number"] for inv in extra)
+    charges = {charge["invoice"]: charge for charge in big.charges}
+    assert all(charges[inv["id"]]["id"] == inv["charge"] for inv in extra)
+    ids = [obj["id"] for objects in vars(big).values() for obj in objects]
+    assert len(ids) == len(set(ids))
+    assert debtor_summary(big) == debtor_summary(default)
+    created = [inv["created"] for inv in big.invoices]
+    assert created == sorted(created)
+    with pytest.raises(ValueError, match="at least 547"):
+        build_dataset(42, invoice_count=100)
+
+
+def test_a_sandbox_with_ten_thousand_invoices_pages_them_all() -> None:
+    with pytest.raises(ValueError, match="at least 547"):
+        Sandbox(invoice_count=10)
+    with (
+        Sandbox(invoice_count=10_000, large_file_size=0) as sb,
+        httpx.Client(base_url=sb.stripe_url, auth=(sb.stripe_secret_key, ""), timeout=30) as http,
+    ):
+        assert sb.invoice_count == 10_000
+        assert sb.data_as_of == SANDBOX_TODAY == date(2025, 7, 1)
+        started = time.perf_counter()
+        invoices = walk(http, "/v1/invoices", limit=100)
+        assert len({inv["id"] for inv in invoices}) == 10_000
+        assert time.perf_counter() - started < 30  # seconds; about 1.5 on a quiet machine
+        opened = walk(http, "/v1/invoices", status="open", limit=100)
+        owed: Counter[str] = Counter()
+        for invoice in opened:
+            owed[invoice["customer_name"]] += invoice["amount_remaining"]
+        assert {name for name, cents in owed.items() if cents > 100_000} == {
+            "Initech", "Acme Corp", "Cyberdyne Robotics", "Globex", "Stark Logistics",
+        }  # fmt: skip
+    assert Sandbox().invoice_count == 547
