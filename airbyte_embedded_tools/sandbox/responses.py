@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
+from starlette.types import Send
 
 STREAM_CHUNK = 256 * 1024
 
@@ -79,6 +80,20 @@ def file_body(file: Path, start: int, end: int, status: int, headers: dict[str, 
                 remaining -= len(chunk)
                 yield chunk
 
-    return StreamingResponse(
+    return _ClosingStreamingResponse(
         chunks(), status_code=status, headers={**headers, "content-length": str(length)}
     )
+
+
+class _ClosingStreamingResponse(StreamingResponse):
+    """A streaming response that closes its body generator as soon as sending stops, even early
+    (a fault cutting the body, a client gone), so the file it reads is closed then, not at GC."""
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                with anyio.CancelScope(shield=True):
+                    await aclose()

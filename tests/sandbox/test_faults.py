@@ -3,8 +3,12 @@ latency, schedules ("the 3rd call fails"), seeded rates, targets and token expir
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -86,6 +90,34 @@ def test_drop_sends_headers_and_part_of_the_body(sb: Sandbox, http: httpx.Client
             broke = True
     assert broke
     assert received == 128 * 1024
+
+
+def _open_fds_on(path: Path) -> int:
+    """How many of this process's file descriptors are open on ``path`` (Linux /proc)."""
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            count += Path(os.readlink(fd)) == path
+        except OSError:
+            continue  # closed while we looked
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("fault", ["drop", "truncate"])
+def test_a_cut_body_closes_the_served_file(sb: Sandbox, http: httpx.Client, fault: str) -> None:
+    large = (sb.files_dir / "data" / "large.bin").resolve()
+    gc.disable()  # the file must be closed when the response ends, not when garbage is collected
+    try:
+        sb.set_faults(FaultConfig(schedule={1: fault}, targets=frozenset({"files"})))
+        with contextlib.suppress(httpx.RemoteProtocolError):
+            http.get(files_path(sb.file_source_id, "get", "data/large.bin"))
+        deadline = time.monotonic() + 5
+        while _open_fds_on(large) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _open_fds_on(large) == 0
+    finally:
+        gc.enable()
 
 
 def test_truncate_gives_a_short_but_well_formed_body(sb: Sandbox, http: httpx.Client) -> None:
