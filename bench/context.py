@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Coroutine, Iterator
@@ -162,33 +161,5 @@ def sandbox(**kwargs: Any) -> Iterator[Sandbox]:
     """A running sandbox with ``kwargs`` as its settings (imported late: the ``sandbox`` extra)."""
     from airbyte_embedded_tools.sandbox import Sandbox
 
-    sb = Sandbox(**kwargs)
-    with _nodelay_listeners():
-        sb.start()
-    try:
+    with Sandbox(**kwargs) as sb:
         yield sb
-    finally:
-        sb.stop()
-
-
-@contextlib.contextmanager
-def _nodelay_listeners() -> Iterator[None]:
-    """TCP_NODELAY on every TCP socket that starts listening meanwhile (accepted ones inherit it).
-
-    WORKAROUND, remove once the sandbox sets it itself: ``sandbox/server.py:_bind`` creates its
-    sockets with ``proto=0``, so asyncio's transports skip TCP_NODELAY (they require
-    ``proto == IPPROTO_TCP``) and Nagle's algorithm meets the client's delayed ACK: every answer
-    sent in two writes (headers, then body) waits ~40 ms, which would swamp what the bench measures.
-    """
-    original = socket.socket.listen
-
-    def listen(self: socket.socket, *args: int) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and self.type == socket.SOCK_STREAM:
-            self.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        original(self, *args)
-
-    socket.socket.listen = listen  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        socket.socket.listen = original  # type: ignore[method-assign]
