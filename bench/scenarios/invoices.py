@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from bench import ours, raw
-from bench.context import BenchContext, Conn, run_task
+from bench.context import BenchContext, Conn, run_task, sandbox
 from bench.memory import PeakGrowth
 from bench.registry import Row, ScenarioResult, Target, scenario
 from bench.timing import cpu_note, interleaved, median
@@ -17,15 +17,13 @@ PAGE = 100
 
 
 class _Walks:
-    """One run per side of ``count`` invoices, walking the whole list again while short of it."""
+    """One run per side: walk the sandbox's ``count`` invoices once, page by page."""
 
     def __init__(self, api: Any, http: httpx.AsyncClient, conn: Conn, token: str, count: int):
         from airbyte_embedded_tools.langchain import AirbyteEmbeddedLoader
 
         self.loader = AirbyteEmbeddedLoader  # imported before any timing starts
         self.api, self.http, self.conn, self.token, self.count = api, http, conn, token, count
-        self.listed = 0
-        """How many invoices one whole walk of the list holds (seen by the raw side)."""
 
     def runners(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The two sides, by name."""
@@ -33,42 +31,40 @@ class _Walks:
 
     async def ours(self) -> None:
         """The LangChain loader's ``alazy_load`` over the listing, Documents not kept."""
+        loader = self.loader.from_api(
+            client=self.api,
+            source_id=self.conn.stripe_source_id,
+            path=ours.INVOICES_PATH,
+            params={"limit": PAGE},
+            max_records=self.count,
+        )
         seen = 0
-        while seen < self.count:
-            before = seen
-            loader = self.loader.from_api(
-                client=self.api,
-                source_id=self.conn.stripe_source_id,
-                path=ours.INVOICES_PATH,
-                params={"limit": PAGE},
-                max_records=self.count - seen,
-            )
-            async for _doc in loader.alazy_load():
-                seen += 1
-            if seen == before:
-                raise RuntimeError("the loader returned no invoices")
+        async for _doc in loader.alazy_load():
+            seen += 1
+        self._check(seen)
 
     async def raw(self) -> None:
         """Proxied POSTs page after page (``starting_after``), each page's JSON parsed."""
         seen = 0
+        after: str | None = None
         while seen < self.count:
-            walked = 0
-            after: str | None = None
-            while seen < self.count:
-                params: dict[str, Any] = {"limit": PAGE}
-                if after:
-                    params["starting_after"] = after
-                url = raw.stripe_url(ours.INVOICES_PATH, params)
-                resp = await raw.proxy(self.http, self.conn, self.token, "GET", url)
-                resp.raise_for_status()
-                page = resp.json()
-                records = page["data"][: self.count - seen]
-                seen += len(records)
-                walked += len(records)
-                if not page["has_more"] or not records:
-                    self.listed = max(self.listed, walked)
-                    break
-                after = records[-1]["id"]
+            params: dict[str, Any] = {"limit": PAGE}
+            if after:
+                params["starting_after"] = after
+            url = raw.stripe_url(ours.INVOICES_PATH, params)
+            resp = await raw.proxy(self.http, self.conn, self.token, "GET", url)
+            resp.raise_for_status()
+            page = resp.json()
+            records = page["data"][: self.count - seen]
+            seen += len(records)
+            if not page["has_more"] or not records:
+                break
+            after = records[-1]["id"]
+        self._check(seen)
+
+    def _check(self, seen: int) -> None:
+        if seen != self.count:
+            raise RuntimeError(f"walked {seen} invoices, expected {self.count}")
 
 
 async def invoice_rates(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
@@ -76,8 +72,7 @@ async def invoice_rates(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
     async with ours.client(conn) as api, httpx.AsyncClient(timeout=60.0) as http:
         token = await raw.fetch_token(http, conn)
         walks = _Walks(api, http, conn, token, params["count"])
-        samples = await interleaved(walks.runners(), params["repetitions"], collect=True)
-        return {**samples, "listed": walks.listed}
+        return await interleaved(walks.runners(), params["repetitions"], collect=True)
 
 
 async def invoice_memory(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
@@ -94,24 +89,22 @@ async def invoice_memory(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
 @scenario("invoices", "Stripe invoices -> Documents (paged)")
 def invoices(ctx: BenchContext) -> ScenarioResult:
     """Records per second ours and raw (reported), and ours' peak RSS growth."""
+    from airbyte_embedded_tools.sandbox.stripe_data import DEFAULT_INVOICE_COUNT
+
     count = ctx.sizes.invoices
     reps = ctx.sizes.invoice_repetitions
-    conn = Conn.of(ctx.default_sandbox())
-    times = run_task(invoice_rates, conn, {"count": count, "repetitions": reps})
-    memory = {
-        side: run_task(invoice_memory, conn, {"count": count, "side": side})["mib"]
-        for side in ("ours", "raw")
-    }
+    with sandbox(invoice_count=max(count, DEFAULT_INVOICE_COUNT), large_file_size=0) as sb:
+        conn = Conn.of(sb)
+        times = run_task(invoice_rates, conn, {"count": count, "repetitions": reps})
+        memory = {
+            side: run_task(invoice_memory, conn, {"count": count, "side": side})["mib"]
+            for side in ("ours", "raw")
+        }
+        held = sb.invoice_count
     ours_rate = count / median(times["wall"]["ours"])
     raw_rate = count / median(times["wall"]["raw"])
     title = f"{count:,} Stripe invoices -> Documents (paged)"
-    listed = times["listed"]
-    walk = (
-        f"the sandbox holds {listed:,} invoices, so each run walks the list again until it has "
-        f"seen {count:,}"
-        if listed
-        else f"the sandbox holds at least {count:,} invoices"
-    )
+    walk = f"the sandbox holds {held:,} distinct invoices (Sandbox(invoice_count=...))"
     return ScenarioResult(
         name="invoices",
         rows=[
