@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
     from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools.tools import ProxyApiRequestTool
 
 INVOICES_PATH = "/v1/invoices"
 
@@ -33,6 +34,13 @@ def langchain_proxy_tool(api: AirbyteEmbeddedClient, conn: Conn, **options: Any)
     toolkit = AirbyteEmbeddedToolkit(client=api, source_id=conn.stripe_source_id, **options)
     tools = toolkit.get_tools()
     return next(tool for tool in tools if "request" in tool.name)
+
+
+def neutral_proxy_tool(api: AirbyteEmbeddedClient, conn: Conn) -> ProxyApiRequestTool:
+    """The framework-neutral ProxyApiRequestTool (what the LangChain tool wraps), same binding."""
+    from airbyte_embedded_tools.tools import ProxyApiRequestTool
+
+    return ProxyApiRequestTool(api, source_id=conn.stripe_source_id)
 
 
 def invoice_args(limit: int) -> dict[str, Any]:
