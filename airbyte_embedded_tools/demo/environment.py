@@ -17,9 +17,8 @@ from airbyte_embedded_tools import config
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.config import ENV_FILE_SOURCE_ID, ENV_STRIPE_SOURCE_ID
 
-__all__ = ["ENV_FILE_SOURCE_ID", "ENV_STRIPE_SOURCE_ID", "SANDBOX_TODAY", "Target", "open_target"]
+__all__ = ["ENV_FILE_SOURCE_ID", "ENV_STRIPE_SOURCE_ID", "Target", "open_target"]
 
-SANDBOX_TODAY = date(2025, 7, 1)
 """The sandbox data's "today": its overdue invoices are counted from this date."""
 
 
@@ -79,6 +78,6 @@ def open_target() -> Iterator[Target]:
             is_sandbox=True,
             stripe_source_id=sb.stripe_source_id,
             file_source_id=sb.file_source_id,
-            today=SANDBOX_TODAY,
+            today=sb.data_as_of,
             sandbox_login=(sb.base_url, sb.client_id, sb.client_secret, sb.workspace_id),
         )
