@@ -19,8 +19,6 @@ from airbyte_embedded_tools.config import ENV_FILE_SOURCE_ID, ENV_STRIPE_SOURCE_
 
 __all__ = ["ENV_FILE_SOURCE_ID", "ENV_STRIPE_SOURCE_ID", "Target", "open_target"]
 
-"""The sandbox data's "today": its overdue invoices are counted from this date."""
-
 
 @dataclass(frozen=True)
 class Target:
