@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import os
 import re
 import time
@@ -63,6 +64,8 @@ FORBIDDEN_UPSTREAM_HEADERS = frozenset(
         "connection",
     }
 )
+MAX_UPSTREAM_URL_LENGTH = 65_536
+"""The longest upstream URL ``proxy_request`` sends (httpx's own limit for a URL)."""
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 §5.6.2 token
 
 
@@ -305,6 +308,7 @@ class AirbyteEmbeddedClient:
         path = wire.proxy_path(source_id)
         resend_safe = method in IDEMPOTENT_METHODS or retry_non_idempotent
         state = self._retry.start()
+        reader = wire.AnswerReader()
         while True:
             response = await self._request(
                 "POST",
@@ -312,14 +316,15 @@ class AirbyteEmbeddedClient:
                 json=body,
                 timeout=timeout,
                 resend_safe=resend_safe,
-                is_api_error=wire.is_proxy_error,
-                check=_broken_json,
+                is_api_error=reader.is_proxy_error,
+                check=reader.cut_short,
                 state=state,
             )
-            result = wire.parse_proxy_response(response, method=method, url=target)
-            logger.debug(
-                "Upstream %s %s answered %d", method, _url_for_log(target), result.status_code
-            )
+            result = reader.proxy_response(response, method=method, url=target)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "Upstream %s %s answered %d", method, _url_for_log(target), result.status_code
+                )
             upstream_retryable = result.status_code == 429 or result.status_code >= 500
             if (
                 upstream_retryable
@@ -369,14 +374,26 @@ class AirbyteEmbeddedClient:
             raise InvalidRequestError(
                 f"Refused before sending: port {parsed.port} is not allowed", status_code=400
             )
-        try:
-            if params:
-                parsed = parsed.copy_merge_params(dict(params))
-            return str(parsed.copy_with(fragment=None))
-        except (httpx.InvalidURL, TypeError) as exc:
+        # Rebuilt from the parsed parts (one parse, no fragment), so the URL sent is the one
+        # checked: httpx normalised it (IDNA host, percent-encoding, default port dropped).
+        target = parsed.raw_path.decode("ascii")
+        if params:
+            try:
+                query = str(parsed.params.merge(dict(params)))
+            except TypeError as exc:
+                raise InvalidRequestError(
+                    f"Refused before sending: invalid params ({clip(str(exc), 120)})",
+                    status_code=400,
+                ) from None
+            target = f"{target.partition('?')[0]}?{query}" if query else target
+        target = f"https://{parsed.netloc.decode('ascii')}{target}"
+        if len(target) > MAX_UPSTREAM_URL_LENGTH:
             raise InvalidRequestError(
-                f"Refused before sending: invalid params ({clip(str(exc), 120)})", status_code=400
-            ) from None
+                f"Refused before sending: the url with its params is too long ({len(target)} "
+                f"characters, at most {MAX_UPSTREAM_URL_LENGTH})",
+                status_code=400,
+            )
+        return target
 
     # --- file proxy ------------------------------------------------------------------------------
 
@@ -393,8 +410,9 @@ class AirbyteEmbeddedClient:
                 params["page_token"] = page_token
             if page_size is not None:
                 params["page_size"] = page_size
-            response = await self._request("GET", path, params=params, check=_not_json)
-            page = wire.parse_file_list(response.json())
+            reader = wire.AnswerReader(strict=True)
+            response = await self._request("GET", path, params=params, check=reader.cut_short)
+            page = wire.parse_file_list(reader.json(response))
             yield page
             page_token = page.next_page_token
             if page_token is None:
@@ -652,13 +670,13 @@ class AirbyteEmbeddedClient:
                 if (resend_safe or was_never_sent(exc)) and await state.wait(reason):
                     continue
                 raise _transport_error(exc, method, path) from exc
-            logger.debug(
-                "%s %s -> %d (%.1f ms)",
-                method,
-                path,
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s -> %d (%.1f ms)",
+                    where,
+                    response.status_code,
+                    (time.monotonic() - started) * 1000,
+                )
             if not is_error(response):
                 problem = check(response) if check is not None else None
                 if problem is None:
@@ -911,22 +929,6 @@ def _check_range(start: int, end: int | None) -> None:
 
 def _error_status(response: httpx.Response) -> bool:
     return response.status_code >= 300
-
-
-def _not_json(response: httpx.Response) -> str | None:
-    """Why a JSON answer is unusable (cut short or not JSON at all), or None."""
-    try:
-        response.json()
-    except ValueError:
-        return f"the {response.status_code} answer is not valid JSON (cut short?)"
-    return None
-
-
-def _broken_json(response: httpx.Response) -> str | None:
-    """Like ``_not_json``, for answers that declare a JSON content type."""
-    if "json" not in response.headers.get("content-type", "").lower() or not response.content:
-        return None
-    return _not_json(response)
 
 
 def _short_range(response: httpx.Response) -> str | None:

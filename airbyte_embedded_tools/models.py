@@ -15,14 +15,18 @@ from .errors import UpstreamError
 __all__ = ["AccessToken", "FileContent", "FileEntry", "FolderListing", "ProxyResponse"]
 
 
+NOT_JSON: Any = object()
+"""Stands for "no parsed JSON value at hand" (not parsed yet, or the body is not JSON)."""
+
+
 class ProxyResponse:
     """The upstream's answer to a proxied request, shaped like ``httpx.Response``.
 
     Whatever envelope Airbyte's proxy wraps it in, this holds the upstream's own status,
-    headers and body.
+    headers and body. Treat it as immutable: ``json()`` is computed once from ``content``.
     """
 
-    __slots__ = ("content", "headers", "method", "request_id", "status_code", "url")
+    __slots__ = ("_json", "content", "headers", "method", "request_id", "status_code", "url")
 
     def __init__(
         self,
@@ -33,13 +37,18 @@ class ProxyResponse:
         url: str = "",
         method: str = "GET",
         request_id: str | None = None,
+        parsed_json: Any = NOT_JSON,
     ) -> None:
+        """``parsed_json``: ``content`` already parsed as JSON by whoever read the answer (the
+        client does, to look for the proxy's envelope). An ``httpx.Headers`` is kept, not copied.
+        """
         self.status_code = status_code
-        self.headers = httpx.Headers(headers or {})
+        self.headers = headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers)
         self.content = content
         self.url = url
         self.method = method
         self.request_id = request_id
+        self._json = parsed_json
 
     @property
     def text(self) -> str:
@@ -48,8 +57,16 @@ class ProxyResponse:
         return self.content.decode(charset, errors="replace")
 
     def json(self) -> Any:
-        """The body parsed as JSON (raises ``json.JSONDecodeError`` when it is not JSON)."""
-        return jsonlib.loads(self.content)
+        """The body parsed as JSON (raises ``json.JSONDecodeError`` when it is not JSON).
+
+        Parsed once, unlike ``httpx.Response.json()``: every call returns the same object,
+        shared with every other reader of this response (the client hands over the value it
+        parsed while reading the proxy's answer). Treat it as read-only; ``copy.deepcopy`` it
+        before changing it.
+        """
+        if self._json is NOT_JSON:
+            self._json = jsonlib.loads(self.content)
+        return self._json
 
     @property
     def is_success(self) -> bool:

@@ -35,12 +35,14 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
-from .models import AccessToken, FileContent, FileEntry, ProxyResponse
+from .models import NOT_JSON, AccessToken, FileContent, FileEntry, ProxyResponse
 from .retry import parse_retry_after
 
 __all__ = [
+    "NOT_JSON",
     "SCOPED_TOKEN_PATH",
     "TOKEN_PATH",
+    "AnswerReader",
     "FileListPage",
     "api_error",
     "application_token_body",
@@ -49,10 +51,8 @@ __all__ = [
     "file_content",
     "files_get_path",
     "files_list_path",
-    "is_proxy_error",
     "parse_content_range",
     "parse_file_list",
-    "parse_proxy_response",
     "parse_token_response",
     "parse_unsatisfied_range",
     "proxy_path",
@@ -252,63 +252,135 @@ def build_proxy_body(
     return body
 
 
-def is_proxy_error(response: httpx.Response) -> bool:
-    """True when an error status comes from Airbyte's proxy itself, not from the upstream.
+_JSON_OBJECT_START = re.compile(rb"\s*\{")
 
-    ASSUMPTION (api-reference.md §2): the proxy's own errors are JSON with a top-level
-    ``detail`` (FastAPI style) and no Stripe-style ``error`` object; a 401 without such an
-    ``error`` object is the proxy rejecting our token. Upstream errors pass through as is.
+
+class AnswerReader:
+    """Reads the answers of one logical call, parsing each one's JSON body at most once.
+
+    ``_request`` asks every answer whether it is an error of Airbyte's API (``is_proxy_error``)
+    or arrived cut short (``cut_short``); the caller then reads the last one (``json``,
+    ``proxy_response``). The parse is shared by all of these (memoised on the answer: a retry
+    brings a new one, parsed anew) and handed to ``ProxyResponse``, whose ``json()`` then does
+    not parse again. ``strict``: every answer must be JSON (a file list); otherwise only one
+    declaring a JSON content type must parse (an upstream body passed through may be anything)
+    and one starting with ``{`` is parsed to look for an envelope.
     """
-    if response.status_code < 400:
-        return False
-    payload = _json_object(response)
-    if payload is not None and (isinstance(payload.get("error"), dict) or _envelope_kind(payload)):
-        return False
-    if response.status_code == 401:
-        return True
-    return payload is not None and "detail" in payload
 
+    __slots__ = ("_response", "_strict", "_value")
 
-def parse_proxy_response(response: httpx.Response, *, method: str, url: str) -> ProxyResponse:
-    """Unwrap the proxy's answer into the upstream's status, headers and body.
+    def __init__(self, *, strict: bool = False) -> None:
+        self._strict = strict
+        self._response: httpx.Response | None = None
+        self._value: Any = NOT_JSON
 
-    Raises the ``APIStatusError`` subclass for an error of the proxy itself. ASSUMPTION
-    (api-reference.md §2, from Airbyte's own sample app): the answer is one of
-    (1) ``{"response_body": "<upstream body as a string>", ...}``,
-    (2) ``{"body": <string or object>, "status_code"|"status": int, "headers": {...}}``, or
-    (3) the upstream response passed through (status, content type and body as is).
-    """
-    if is_proxy_error(response):
-        raise api_error(response)
-    rid = request_id(response)
-    payload = _json_object(response)
-    kind = _envelope_kind(payload) if payload is not None else None
-    if payload is None or kind is None:
-        headers = httpx.Headers(
-            [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _NOT_FORWARDED]
-        )
+    def json(self, response: httpx.Response) -> Any:
+        """The body parsed as JSON, or ``NOT_JSON``."""
+        if response is not self._response:
+            self._value = self._parse(response)
+            self._response = response
+        return self._value
+
+    def _parse(self, response: httpx.Response) -> Any:
+        content = response.content
+        if not content:
+            return NOT_JSON
+        if not (
+            self._strict
+            or _JSON_OBJECT_START.match(content)
+            or "json" in response.headers.get("content-type", "").lower()
+        ):
+            return NOT_JSON  # neither declared JSON nor possibly an envelope: bytes, as they are
+        try:
+            return jsonlib.loads(content)
+        except (ValueError, UnicodeDecodeError):
+            return NOT_JSON
+
+    def cut_short(self, response: httpx.Response) -> str | None:
+        """Why a successful answer is unusable (JSON cut short, or not JSON at all), or None."""
+        if self.json(response) is not NOT_JSON:
+            return None
+        if not self._strict and (
+            not response.content or "json" not in response.headers.get("content-type", "").lower()
+        ):
+            return None
+        return f"the {response.status_code} answer is not valid JSON (cut short?)"
+
+    def is_proxy_error(self, response: httpx.Response) -> bool:
+        """True when an error status comes from Airbyte's proxy itself, not from the upstream.
+
+        ASSUMPTION (api-reference.md §2): the proxy's own errors are JSON with a top-level
+        ``detail`` (FastAPI style) and no Stripe-style ``error`` object; a 401 without such an
+        ``error`` object is the proxy rejecting our token. Upstream errors pass through as is.
+        """
+        if response.status_code < 400:
+            return False
+        payload = self._object(response)
+        if payload is not None and (
+            isinstance(payload.get("error"), dict) or _envelope_kind(payload)
+        ):
+            return False
+        if response.status_code == 401:
+            return True
+        return payload is not None and "detail" in payload
+
+    def proxy_response(self, response: httpx.Response, *, method: str, url: str) -> ProxyResponse:
+        """Unwrap the proxy's answer into the upstream's status, headers and body.
+
+        Raises the ``APIStatusError`` subclass for an error of the proxy itself. ASSUMPTION
+        (api-reference.md §2, from Airbyte's own sample app): the answer is one of
+        (1) ``{"response_body": "<upstream body as a string>", ...}``,
+        (2) ``{"body": <string or object>, "status_code"|"status": int, "headers": {...}}``, or
+        (3) the upstream response passed through (status, content type and body as is).
+        """
+        if self.is_proxy_error(response):
+            raise api_error(response)
+        rid = request_id(response)
+        payload = self._object(response)
+        kind = _envelope_kind(payload) if payload is not None else None
+        if payload is None or kind is None:
+            headers = httpx.Headers(
+                [
+                    (k, v)
+                    for k, v in response.headers.multi_items()
+                    if k.lower() not in _NOT_FORWARDED
+                ]
+            )
+            return ProxyResponse(
+                status_code=response.status_code,
+                headers=headers,
+                content=response.content,
+                url=url,
+                method=method,
+                request_id=rid,
+                parsed_json=self.json(response),
+            )
+        raw_body = payload.get(kind)
+        status = _envelope_status(payload) or response.status_code
+        headers = _envelope_headers(payload)
+        content: bytes
+        parsed: Any = NOT_JSON
+        if raw_body is None:
+            content = b""
+        elif isinstance(raw_body, str):
+            content = raw_body.encode("utf-8")
+        else:
+            content = jsonlib.dumps(raw_body, separators=(",", ":")).encode("utf-8")
+            headers.setdefault("content-type", "application/json")
+            parsed = raw_body
         return ProxyResponse(
-            status_code=response.status_code,
+            status_code=status,
             headers=headers,
-            content=response.content,
+            content=content,
             url=url,
             method=method,
             request_id=rid,
+            parsed_json=parsed,
         )
-    raw_body = payload.get(kind)
-    status = _envelope_status(payload) or response.status_code
-    headers = _envelope_headers(payload)
-    content: bytes
-    if raw_body is None:
-        content = b""
-    elif isinstance(raw_body, str):
-        content = raw_body.encode("utf-8")
-    else:
-        content = jsonlib.dumps(raw_body, separators=(",", ":")).encode("utf-8")
-        headers.setdefault("content-type", "application/json")
-    return ProxyResponse(
-        status_code=status, headers=headers, content=content, url=url, method=method, request_id=rid
-    )
+
+    def _object(self, response: httpx.Response) -> dict[str, Any] | None:
+        value = self.json(response)
+        return value if isinstance(value, dict) else None
 
 
 _NOT_FORWARDED = frozenset(

@@ -48,7 +48,7 @@ def answer(
 
 
 def parse(response: httpx.Response) -> Any:
-    return wire.parse_proxy_response(
+    return wire.AnswerReader().proxy_response(
         response, method="GET", url="https://api.stripe.com/v1/invoices"
     )
 
@@ -119,7 +119,7 @@ def test_non_json_pass_through_body_is_kept_as_bytes() -> None:
 
 def test_stripe_404_is_an_upstream_response_not_an_error() -> None:
     response = answer(404, json_body=STRIPE_404)
-    assert not wire.is_proxy_error(response)
+    assert not wire.AnswerReader().is_proxy_error(response)
     result = parse(response)
     assert result.status_code == 404
     assert result.json()["error"]["code"] == "resource_missing"
@@ -129,7 +129,7 @@ def test_airbyte_404_detail_is_a_proxy_error() -> None:
     response = answer(
         404, json_body={"detail": "source 'src_1' not found"}, headers={"x-request-id": "r1"}
     )
-    assert wire.is_proxy_error(response)
+    assert wire.AnswerReader().is_proxy_error(response)
     with pytest.raises(NotFoundError) as info:
         parse(response)
     assert "source 'src_1' not found" in str(info.value)
@@ -138,23 +138,27 @@ def test_airbyte_404_detail_is_a_proxy_error() -> None:
 
 
 def test_401_without_a_stripe_error_means_our_token() -> None:
-    assert wire.is_proxy_error(answer(401, content=b"Unauthorized"))
-    assert wire.is_proxy_error(answer(401, json_body={"detail": "access token expired"}))
+    assert wire.AnswerReader().is_proxy_error(answer(401, content=b"Unauthorized"))
+    assert wire.AnswerReader().is_proxy_error(
+        answer(401, json_body={"detail": "access token expired"})
+    )
 
 
 def test_401_with_a_stripe_error_is_the_upstream_rejecting_the_connector_key() -> None:
     stripe_401 = {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}
-    assert not wire.is_proxy_error(answer(401, json_body=stripe_401))
+    assert not wire.AnswerReader().is_proxy_error(answer(401, json_body=stripe_401))
 
 
 def test_envelopes_are_never_proxy_errors() -> None:
     envelope = {"status_code": 500, "response_body": "{}"}
-    assert not wire.is_proxy_error(answer(502, json_body=envelope))
+    assert not wire.AnswerReader().is_proxy_error(answer(502, json_body=envelope))
 
 
 def test_stripe_5xx_and_non_json_errors_pass_through() -> None:
-    assert not wire.is_proxy_error(answer(500, json_body={"error": {"type": "api_error"}}))
-    assert not wire.is_proxy_error(answer(502, content=b"<html>bad gateway</html>"))
+    assert not wire.AnswerReader().is_proxy_error(
+        answer(500, json_body={"error": {"type": "api_error"}})
+    )
+    assert not wire.AnswerReader().is_proxy_error(answer(502, content=b"<html>bad gateway</html>"))
 
 
 # --- error mapping ------------------------------------------------------------------------------
