@@ -64,6 +64,8 @@ FORBIDDEN_UPSTREAM_HEADERS = frozenset(
         "connection",
     }
 )
+MAX_STREAM_RANGE = 32 * 1024 * 1024
+"""The largest byte range ``stream_file`` asks for in one request."""
 MAX_UPSTREAM_URL_LENGTH = 65_536
 """The longest upstream URL ``proxy_request`` sends (httpx's own limit for a URL)."""
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 §5.6.2 token
@@ -529,11 +531,17 @@ class AirbyteEmbeddedClient:
         chunk_size: int = config.DEFAULT_CHUNK_SIZE,
         start: int = 0,
     ) -> AsyncIterator[bytes]:
-        """The file from byte ``start`` on, as bytes arriving through ranged reads of chunk_size.
+        """The file from byte ``start`` on, as bytes arriving through ranged reads.
 
-        Memory stays bounded by one network read. A connection broken mid-chunk is resumed from
-        the last byte received (counted as a retry); the ETag must not change between chunks
-        (``FileChangedError``) and the bytes must add up to the file size (``IncompleteReadError``).
+        The first range is ``chunk_size`` bytes and each next one twice the previous, up to
+        ``MAX_STREAM_RANGE`` (or ``chunk_size`` if larger): a large file takes few requests,
+        a short read stays one small request. Memory stays bounded by one network read
+        whatever the range size: pieces are yielded as they arrive. A connection broken
+        mid-range is resumed from the last byte received (counted as a retry; the retry budget
+        renews after every ``chunk_size`` bytes received, so ``chunk_size`` is also the
+        granularity at which a flaky connection is judged). The ETag must not change between
+        ranges (``FileChangedError``) and the bytes must add up to the file size
+        (``IncompleteReadError``).
         """
         if chunk_size <= 0:
             raise InvalidRequestError(
@@ -542,11 +550,14 @@ class AirbyteEmbeddedClient:
         _check_range(start, None)
         url_path = wire.files_get_path(source_id, path)
         stream = _FileStream(path, offset=start)
+        span, ceiling = chunk_size, max(chunk_size, MAX_STREAM_RANGE)
         while stream.total is None or stream.offset < stream.total:
             state = self._retry.start()
-            chunk_last = stream.offset + chunk_size - 1
-            while True:  # one chunk; a broken connection resumes at stream.offset
-                last = chunk_last
+            renewed_at = stream.offset
+            range_last = stream.offset + span - 1
+            span = min(span * 2, ceiling)
+            while True:  # one range; a broken connection resumes at stream.offset
+                last = range_last
                 if stream.total is not None:
                     last = min(last, stream.total - 1)
                 headers = {
@@ -581,17 +592,19 @@ class AirbyteEmbeddedClient:
                     if response.status_code == 200:  # the whole file came, Range ignored
                         stream.total = stream.offset
                     break
+                if stream.offset - renewed_at >= chunk_size:  # progress renews the budget
+                    state, renewed_at = self._retry.start(), stream.offset
                 if not await state.wait(
                     f"GET {url_path} broke ({failure}); resuming at byte {stream.offset}"
                 ):
                     of_total = "" if stream.total is None else f" of {stream.total}"
                     raise IncompleteReadError(
-                        f"Reading {path!r} broke at byte {stream.offset}{of_total} ({failure}) "
-                        "and the retries ran out"
+                        f"Reading {preview(path)} broke at byte {stream.offset}{of_total} "
+                        f"({failure}) and the retries ran out"
                     ) from cause
         if stream.total is not None and stream.offset != stream.total:
             raise IncompleteReadError(
-                f"Reading {path!r} ended at byte {stream.offset} of {stream.total}"
+                f"Reading {preview(path)} ended at byte {stream.offset} of {stream.total}"
             )
 
     # --- the request loop ------------------------------------------------------------------------

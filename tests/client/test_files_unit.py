@@ -10,6 +10,7 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte
 
+from airbyte_embedded_tools import client as client_module
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
@@ -182,9 +183,43 @@ async def test_read_file_retries_a_short_206(server: FileServer, make_client: Ma
 async def test_stream_file_is_byte_identical_in_chunks(
     server: FileServer, make_client: MakeClient
 ) -> None:
-    got = await collect(make_client().stream_file("src", "a.bin", chunk_size=4096))
+    got = await collect(make_client().stream_file("src", "a.bin", chunk_size=1024))
     assert hashlib.sha256(got).digest() == hashlib.sha256(DATA).digest()
+    # each range twice the previous, the last one cut at the file's end
+    assert server.ranges == [
+        "bytes=0-1023",
+        "bytes=1024-3071",
+        "bytes=3072-7167",
+        "bytes=7168-10239",
+    ]
+
+
+async def test_stream_file_ranges_stop_growing_at_the_ceiling(
+    server: FileServer, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_STREAM_RANGE", 2048)
+    got = await collect(make_client().stream_file("src", "a.bin", chunk_size=1024))
+    assert got == DATA
+    assert server.ranges[:4] == [
+        "bytes=0-1023",
+        "bytes=1024-3071",
+        "bytes=3072-5119",
+        "bytes=5120-7167",
+    ]
+    server.ranges.clear()
+    await collect(make_client().stream_file("src", "a.bin", chunk_size=4096))
     assert server.ranges == ["bytes=0-4095", "bytes=4096-8191", "bytes=8192-10239"]
+
+
+async def test_stream_file_renews_the_retry_budget_after_chunk_size_of_progress(
+    fake: FakeAirbyte, server: FileServer, make_client: MakeClient
+) -> None:
+    """Two breaks in one long range, one retry allowed: each break came after 1 KiB of progress."""
+    server.faults = {3: "drop", 4: "drop"}
+    got = await collect(make_client(max_retries=1).stream_file("src", "a.bin", chunk_size=1024))
+    assert got == DATA
+    assert server.ranges[2:5] == ["bytes=3072-7167", "bytes=5120-7167", "bytes=6144-7167"]
+    assert len(fake.sleeps) == 2
 
 
 async def test_stream_file_resumes_from_the_last_byte_received(
@@ -193,14 +228,14 @@ async def test_stream_file_resumes_from_the_last_byte_received(
     server.faults = {2: "drop", 3: "short", 5: "drop"}
     pieces = [p async for p in make_client().stream_file("src", "a.bin", chunk_size=4096)]
     assert b"".join(pieces) == DATA
-    # chunk 2 broke after 2048 bytes: resumed at 4096+2048; its resume came short (1/3 of 2048)
-    assert server.ranges[:4] == [
+    # range 2 broke after 3072 bytes: resumed at 4096+3072; its resume came short (1/3 of 3072)
+    assert server.ranges == [
         "bytes=0-4095",
-        "bytes=4096-8191",
-        "bytes=6144-8191",
-        "bytes=6826-8191",
+        "bytes=4096-10239",
+        "bytes=7168-10239",
+        "bytes=8192-10239",
     ]
-    assert len(fake.sleeps) == 3
+    assert len(fake.sleeps) == 2
 
 
 async def test_stream_file_from_an_offset(server: FileServer, make_client: MakeClient) -> None:
