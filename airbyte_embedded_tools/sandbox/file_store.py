@@ -103,7 +103,11 @@ class FileStore:
         candidate = (self.root / key).resolve()
         if not candidate.is_relative_to(self.root) or candidate == self.root:
             raise BadPath("the path points outside the file store")
-        if not candidate.is_file():
+        try:
+            is_file = candidate.is_file()
+        except OSError:  # e.g. a name longer than the file system allows: no such file
+            is_file = False
+        if not is_file:
             raise FileMissing(f"file {key!r} not found")
         return candidate
 

@@ -245,7 +245,7 @@ def test_malformed_range_is_400(
 
 
 def test_missing_file_is_404(sandbox: Sandbox, api: httpx.Client, auth: dict[str, str]) -> None:
-    for key in ("contracts/nope.pdf", "contracts"):
+    for key in ("contracts/nope.pdf", "contracts", "notes/" + "ü" * 300):  # a too-long name too
         response = api.get(files_path(sandbox.file_source_id, "get", key), headers=auth)
         assert response.status_code == 404
         assert "not found" in response.json()["detail"]
