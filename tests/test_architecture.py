@@ -143,3 +143,13 @@ def test_the_version_has_one_source() -> None:
     assert project["tool"]["hatch"]["version"]["path"] == "airbyte_embedded_tools/_version.py"
     assert airbyte_embedded_tools.__version__ == _version.__version__
     assert client.USER_AGENT.split("/") == ["airbyte-embedded-tools", _version.__version__]
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_loggers_redact(path: Path) -> None:
+    """Client-side modules log through ``_redact.get_logger`` so every record is masked."""
+    if _module_key(path) in {"sandbox", "_redact"}:
+        return
+    assert "logging.getLogger(" not in path.read_text(encoding="utf-8"), (
+        f"{path.name}: use airbyte_embedded_tools._redact.get_logger, not logging.getLogger"
+    )

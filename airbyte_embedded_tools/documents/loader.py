@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import mimetypes
 import re
 import uuid
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
     AuthenticationError,
@@ -68,7 +68,7 @@ __all__ = [
     "record_document_id",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 DEFAULT_MAX_SIZE = 32 * 1024 * 1024
 """Files larger than this (bytes) are not read: their text would not fit a document anyway."""

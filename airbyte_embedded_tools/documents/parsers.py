@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import posixpath
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from itertools import islice
 from typing import Any
+
+from airbyte_embedded_tools._redact import get_logger
 
 from .errors import ParseError, UnsupportedFormatError
 
@@ -31,7 +32,7 @@ __all__ = [
     "sniff_format",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 FORMATS = ("text", "markdown", "csv", "json", "jsonl", "html", "pdf")
 """Every format name ``detect_format`` can return."""

@@ -7,13 +7,13 @@ offset/limit paginators cover other connectors. Every page is a GET through the 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode, urljoin
 
+from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools.config import CONNECTOR_API_BASES
 from airbyte_embedded_tools.errors import ConfigurationError
 
@@ -42,7 +42,7 @@ __all__ = [
     "render_record",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 DEFAULT_MAX_VALUE_CHARS = 500
 """Longer values are cut to this many characters when a record is rendered as text."""

@@ -7,11 +7,11 @@ trace, and ends with the change that would make the next call succeed.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from pydantic import ValidationError
 
+from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
@@ -37,7 +37,7 @@ __all__ = [
     "validation_message",
 ]
 
-logger = logging.getLogger("airbyte_embedded_tools.tools")
+logger = get_logger("airbyte_embedded_tools.tools")
 
 _MAX_INPUT_REPR = 80
 

@@ -8,7 +8,6 @@ a model, cut at a record boundary with the ``starting_after`` that continues.
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +16,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools.access import ClientAccess
 from airbyte_embedded_tools.models import ProxyResponse
 from airbyte_embedded_tools.sources import Source
@@ -35,7 +35,7 @@ __all__ = [
     "build_url",
 ]
 
-logger = logging.getLogger("airbyte_embedded_tools.tools")
+logger = get_logger("airbyte_embedded_tools.tools")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
