@@ -155,6 +155,7 @@ class AirbyteEmbeddedToolkit(BaseToolkit):
     approve: Approver | None = Field(default=None, repr=False)
     max_chars: int = DEFAULT_MAX_CHARS
     raw: bool = False
+    names: Mapping[str, str] | None = None
     _tools: list[AirbyteToolAdapter] = PrivateAttr(default_factory=list)
 
     def __init__(self, client: ClientLike | None = None, /, **data: Any) -> None:
@@ -171,6 +172,7 @@ class AirbyteEmbeddedToolkit(BaseToolkit):
             approve=self.approve,
             max_chars=self.max_chars,
             raw=self.raw,
+            names=self.names,
         )
         self._tools = [to_langchain_tool(tool) for tool in neutral.get_tools()]
 

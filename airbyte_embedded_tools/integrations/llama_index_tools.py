@@ -91,6 +91,7 @@ class AirbyteEmbeddedToolSpec(BaseToolSpec):
         approve: Approver | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         raw: bool = False,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.tools = AirbyteEmbeddedTools(
             client,
@@ -102,6 +103,7 @@ class AirbyteEmbeddedToolSpec(BaseToolSpec):
             approve=approve,
             max_chars=max_chars,
             raw=raw,
+            names=names,
         )
         self.spec_functions = [tool.name for tool in self.tools.get_tools()]
 

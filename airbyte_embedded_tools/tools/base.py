@@ -19,6 +19,7 @@ from airbyte_embedded_tools.sync_client import ClientLike
 
 from .guard import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
 from .messages import error_message
+from .names import ToolNames, resolve_names
 from .results import ToolResult
 
 __all__ = ["AirbyteTool", "ClientLike"]
@@ -45,13 +46,15 @@ class AirbyteTool(ABC, Generic[InputT]):
         connector: str = "stripe",
         max_chars: int = DEFAULT_MAX_CHARS,
         name: str | None = None,
+        names: ToolNames | None = None,
     ) -> None:
         self._access = access_for(client)
+        self.names = resolve_names(names)
         self.sources = self._bind(source, source_id, sources, connector)
         if max_chars < MIN_MAX_CHARS:
             raise ConfigurationError(f"max_chars must be at least {MIN_MAX_CHARS}")
         self.max_chars = max_chars
-        self.name = name or self.default_name
+        self.name = name or self.names[self.default_name]
         self.args_model = _with_source_field(self.input_model, self.sources)
         self.description = self._describe()
 

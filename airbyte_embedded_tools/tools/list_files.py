@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,9 +10,8 @@ from airbyte_embedded_tools.access import ClientAccess, take
 from airbyte_embedded_tools.models import FileEntry
 from airbyte_embedded_tools.sources import Source
 
-from .base import AirbyteTool, ClientLike
-from .guard import DEFAULT_MAX_CHARS, fit_lines, human_size
-from .names import ToolNames, resolve_names
+from .base import AirbyteTool
+from .guard import fit_lines, human_size
 from .results import FileListing, ToolResult
 
 __all__ = ["MAX_LIMIT", "ListFilesInput", "ListFilesTool"]
@@ -54,27 +52,6 @@ class ListFilesTool(AirbyteTool[ListFilesInput]):
     kind: ClassVar[Literal["files"]] = "files"
     input_model = ListFilesInput
     not_found_hint: ClassVar[str] = "Check the prefix, or list from the root with prefix=''."
-
-    def __init__(
-        self,
-        client: ClientLike,
-        *,
-        source: Source | None = None,
-        source_id: str | None = None,
-        sources: Mapping[str, Source | str] | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        name: str | None = None,
-        names: ToolNames | None = None,
-    ) -> None:
-        self.names = resolve_names(names)
-        super().__init__(
-            client,
-            source=source,
-            source_id=source_id,
-            sources=sources,
-            max_chars=max_chars,
-            name=name or self.names[self.default_name],
-        )
 
     def _describe(self) -> str:
         return (

@@ -24,7 +24,7 @@ from airbyte_embedded_tools.sources import Source
 from .base import AirbyteTool, ClientLike
 from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, project
 from .messages import ToolError, upstream_advice, upstream_error_detail
-from .names import ToolNames, resolve_names
+from .names import ToolNames
 from .results import ApiResponse, ToolResult
 
 __all__ = [
@@ -277,7 +277,6 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         self.allow_writes = allow_writes
         self.approve = approve
         self.raw = raw
-        self.names = resolve_names(names)
         super().__init__(
             client,
             source=source,
@@ -285,7 +284,8 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
             sources=sources,
             connector=connector,
             max_chars=max_chars,
-            name=name or self.names[self.default_name],
+            name=name,
+            names=names,
         )
 
     def _describe(self) -> str:

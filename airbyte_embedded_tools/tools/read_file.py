@@ -30,7 +30,7 @@ from airbyte_embedded_tools.sources import Source
 from .base import AirbyteTool, ClientLike
 from .guard import DEFAULT_MAX_CHARS, cut_text, human_size
 from .messages import ToolError, error_message
-from .names import ToolNames, resolve_names
+from .names import ToolNames
 from .results import FileText, ToolResult
 
 __all__ = ["DEFAULT_MAX_PDF_BYTES", "ReadFileInput", "ReadFileTool"]
@@ -88,14 +88,14 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         name: str | None = None,
         names: ToolNames | None = None,
     ) -> None:
-        self.names = resolve_names(names)
         super().__init__(
             client,
             source=source,
             source_id=source_id,
             sources=sources,
             max_chars=max_chars,
-            name=name or self.names[self.default_name],
+            name=name,
+            names=names,
         )
         self.window_bytes = window_bytes or 4 * max_chars
         self.max_pdf_bytes = max_pdf_bytes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
@@ -68,3 +70,26 @@ async def test_hints_and_errors_use_the_given_names(
     part = await named.arun(path="contracts/globex-order-form.pdf")
     assert part.content.endswith("[More pages: call cat again with page=2.]")
     assert (await named.arun(path="")).content.startswith("Error: invalid arguments for cat:")
+
+
+def test_framework_faces_pass_names_through(sandbox: Sandbox) -> None:
+    """Both framework toolkits rename the tools, and the texts follow the new names."""
+    from airbyte_embedded_tools import SyncAirbyteEmbeddedClient
+    from airbyte_embedded_tools.langchain import AirbyteEmbeddedToolkit
+    from airbyte_embedded_tools.llama_index import AirbyteEmbeddedToolSpec
+
+    renames = {"list_files": "ls", "read_file": "cat"}
+    with SyncAirbyteEmbeddedClient(
+        client_id=sandbox.client_id,
+        client_secret=sandbox.client_secret,
+        workspace_id=sandbox.workspace_id,
+        base_url=sandbox.base_url,
+    ) as client:
+        lc = AirbyteEmbeddedToolkit(client, file_source_id=sandbox.file_source_id, names=renames)
+        li = AirbyteEmbeddedToolSpec(client, file_source_id=sandbox.file_source_id, names=renames)
+        lc_tools = {tool.name: tool for tool in lc.get_tools()}
+        li_tools = {tool.metadata.name: tool for tool in li.to_tool_list()}
+    assert set(lc_tools) == set(li_tools) == {"ls", "cat"}
+    assert re.search(r"\bcat\b", lc_tools["ls"].description)
+    assert "read_file" not in lc_tools["ls"].description
+    assert "list_files" not in (li_tools["cat"].metadata.description or "")
