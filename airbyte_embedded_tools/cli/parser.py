@@ -282,6 +282,12 @@ def _add_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--token-lifetime", type=_seconds, help="token lifetime in seconds (default 900)"
     )
     p.add_argument(
+        "--invoice-count",
+        type=int,
+        metavar="N",
+        help="seed the Stripe emulator with N invoices (at least the default 547; extras are paid)",
+    )
+    p.add_argument(
         "--envelope",
         choices=("response_body", "body"),
         help="answer proxy requests in this envelope instead of passing the upstream body through",

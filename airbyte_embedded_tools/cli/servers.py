@@ -39,6 +39,8 @@ def run_sandbox_command(args: argparse.Namespace, out: Output) -> int:
         settings["token_lifetime"] = args.token_lifetime
     if args.envelope is not None:
         settings["envelope"] = args.envelope
+    if args.invoice_count is not None:
+        settings["invoice_count"] = args.invoice_count
     run_sandbox(args.port, host=args.host, out=out.stdout, **settings)
     return ExitCode.OK
 

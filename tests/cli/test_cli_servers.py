@@ -161,3 +161,23 @@ def test_describe_error_for_local_files() -> None:
     code, line = describe_error(FileNotFoundError(2, "No such file or directory", "/x/y.bin"))
     assert code == ExitCode.ERROR
     assert line == "error: No such file or directory: /x/y.bin"
+
+
+def test_sandbox_command_passes_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sandbox option reaches ``run_sandbox`` (no server is started here)."""
+    import airbyte_embedded_tools.sandbox as sandbox_module
+    from airbyte_embedded_tools.cli import main
+
+    seen: dict[str, object] = {}
+
+    def fake_run_sandbox(port: int, **settings: object) -> None:
+        seen.update(settings, port=port)
+
+    monkeypatch.setattr(sandbox_module, "run_sandbox", fake_run_sandbox)
+    argv = ["sandbox", "--port", "9", "--invoice-count", "2000", "--token-lifetime", "30"]
+    assert main([*argv, "--envelope", "body", "--seed", "3"]) == 0
+    assert seen["port"] == 9
+    assert seen["invoice_count"] == 2000
+    assert seen["token_lifetime"] == 30
+    assert seen["envelope"] == "body"
+    assert seen["seed"] == 3
