@@ -23,7 +23,7 @@ from starlette.types import ASGIApp
 
 from .faults import FaultInjector, FaultMiddleware
 from .forms import nest
-from .stripe_store import RESOURCES, StripeError, StripeStore
+from .stripe_store import RESOURCES, StripeError, StripeStore, expand_paths
 
 STRIPE_VERSION = "2024-06-20"
 logger = logging.getLogger(__name__)
@@ -116,12 +116,14 @@ def build_stripe_app(
                 401, f"Invalid API Key provided: {_mask(key)}", code="api_key_invalid"
             )
         parts = [p for p in str(request.path_params["path"]).split("/") if p]
-        method = request.method
+        method = "GET" if request.method == "HEAD" else request.method  # body dropped on send
         params = await _form(request)
+        expand = expand_paths(params.pop("expand", None))
         if len(parts) >= 2 and parts[0] == "v1" and parts[1] in RESOURCES:
             resource = parts[1]
             if method == "GET" and len(parts) == 2:
-                return _json(200, store.list(resource, params), request_id)
+                page = store.expand(store.list(resource, params), expand, listing=True)
+                return _json(200, page, request_id)
             if len(parts) == 3 and parts[2] == "search":
                 raise StripeError(
                     404,
@@ -129,23 +131,26 @@ def build_stripe_app(
                     f"Stripe emulator has no Search API: list /v1/{resource} with filters instead.",
                 )
             if method == "GET" and len(parts) == 3:
-                params.pop("expand", None)
                 if params:
                     name = next(iter(params))
                     raise StripeError(400, f"Received unknown parameter: {name}", param=name)
-                return _json(200, store.retrieve(resource, parts[2]), request_id)
+                obj = store.expand(store.retrieve(resource, parts[2]), expand)
+                return _json(200, obj, request_id)
             if method == "GET" and resource == "invoices" and parts[3:] == ["lines"]:
-                return _json(200, store.invoice_lines(parts[2], params), request_id)
+                lines = store.invoice_lines(parts[2], params)
+                return _json(200, store.expand(lines, expand, listing=True), request_id)
             if resource == "customers":
                 if method == "POST" and len(parts) == 2:
                     idem = request.headers.get("idempotency-key")
                     customer, replayed = store.create_customer(params, idem)
+                    customer = store.expand(customer, expand)
                     extra = {"Idempotent-Replayed": "true"} if replayed else {}
                     if idem:
                         extra["Idempotency-Key"] = idem
                     return _json(200, customer, request_id, extra)
                 if method == "POST" and len(parts) == 3:
-                    return _json(200, store.update_customer(parts[2], params), request_id)
+                    updated = store.expand(store.update_customer(parts[2], params), expand)
+                    return _json(200, updated, request_id)
                 if method == "DELETE" and len(parts) == 3:
                     return _json(200, store.delete_customer(parts[2]), request_id)
         raise StripeError(
@@ -154,7 +159,7 @@ def build_stripe_app(
             "https://stripe.com/docs or we can help at https://support.stripe.com/.",
         )
 
-    methods = ["GET", "POST", "DELETE", "PUT", "PATCH"]
+    methods = ["GET", "HEAD", "POST", "DELETE", "PUT", "PATCH"]
     app: ASGIApp = Starlette(routes=[Route("/{path:path}", dispatch, methods=methods)])
     if injector is not None:
         app = FaultMiddleware(app, injector, lambda path: "upstream", stripe_error_body)

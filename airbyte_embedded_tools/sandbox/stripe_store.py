@@ -1,7 +1,8 @@
-"""The Stripe emulator's behaviour without HTTP: list, retrieve, create, with Stripe's errors.
+"""The Stripe emulator's behaviour without HTTP: list, retrieve, create, expand; Stripe's errors.
 
 Lists are newest first (``created`` descending, ties by id), paginated with ``limit`` (1..100,
 default 10), ``starting_after`` / ``ending_before``, and filtered like Stripe's list endpoints.
+``expand[]`` replaces id strings by the objects they name (``customer``, ``data.customer``, ...).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import random
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,11 +124,49 @@ RESOURCES: dict[str, tuple[str, dict[str, Filter], tuple[str, ...]]] = {
         ("created",),
     ),
 }
-LIST_PARAMS = frozenset({"limit", "starting_after", "ending_before", "expand"})
+LIST_PARAMS = frozenset({"limit", "starting_after", "ending_before"})  # expand: StripeStore.expand
 CUSTOMER_FIELDS = frozenset(
     {"name", "email", "description", "phone", "metadata", "address", "shipping", "balance",
-     "invoice_prefix", "preferred_locales", "tax_exempt", "expand"}
+     "invoice_prefix", "preferred_locales", "tax_exempt"}
 )  # fmt: skip
+
+
+EXPANDABLE: dict[str, str] = {
+    # a field holding an id -> the resource that id belongs to
+    "customer": "customers",
+    "subscription": "subscriptions",
+    "charge": "charges",
+    "invoice": "invoices",
+    "latest_invoice": "invoices",
+    "price": "prices",
+    "product": "products",
+    "default_price": "prices",
+}
+MAX_EXPAND_DEPTH = 4
+
+
+def expand_paths(value: Any) -> list[str]:
+    """The ``expand[]`` / ``expand[0]`` paths of a request (none when absent)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(path, str) for path in value):
+        raise invalid("Invalid array", "expand", "parameter_invalid_array")
+    for path in value:
+        if len(path.split(".")) > MAX_EXPAND_DEPTH:
+            raise StripeError(
+                400,
+                f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
+                f"Property: {path}",
+                param="expand",
+            )
+    return value
+
+
+def _unexpandable(path: str, listing: bool) -> StripeError:
+    message = f"This property cannot be expanded ({path})."
+    if listing and not path.startswith("data."):
+        message += f" You may want to try expanding 'data.{path}' instead."
+    return StripeError(400, message, param="expand")
 
 
 def _int(value: Any, param: str) -> int:
@@ -273,6 +312,50 @@ class StripeStore:
                 raise missing(kind, object_id)
             return copy.deepcopy(obj)
 
+    def expand(self, body: Obj, paths: Sequence[str], *, listing: bool = False) -> Obj:
+        """Replace the ids at ``paths`` in ``body`` (a copy owned by the caller) by their objects.
+
+        ``listing`` marks a list body, whose objects sit under ``data``; a path that names no
+        expandable field is Stripe's 400 ``This property cannot be expanded``.
+        """
+        fetched: dict[str, Obj] = {}
+        for path in paths:
+            self._expand_at(body, path.split("."), path, listing, fetched)
+        return body
+
+    def _expand_at(
+        self, node: Obj, parts: Sequence[str], path: str, listing: bool, fetched: dict[str, Obj]
+    ) -> None:
+        head, rest = parts[0], parts[1:]
+        if head not in node:
+            raise _unexpandable(path, listing)
+        value = node[head]
+        if isinstance(value, list):  # the ``data`` of a list object: expand in every item
+            if not rest:
+                raise _unexpandable(path, listing)
+            for item in value:
+                if isinstance(item, dict):
+                    self._expand_at(item, rest, path, listing, fetched)
+            return
+        if value is None and head in EXPANDABLE:
+            return  # Stripe leaves an unset reference null
+        if isinstance(value, str) and head in EXPANDABLE:
+            value = node[head] = self._fetch(EXPANDABLE[head], value, fetched)
+        if not isinstance(value, dict) or (not rest and head not in EXPANDABLE):
+            raise _unexpandable(path, listing)
+        if rest:
+            self._expand_at(value, rest, path, listing, fetched)
+
+    def _fetch(self, resource: str, object_id: str, fetched: dict[str, Obj]) -> Obj:
+        """A copy of the object an id names (shared within one expansion), or a deleted stub."""
+        if object_id not in fetched:
+            kind = RESOURCES[resource][0]
+            with self._lock:
+                obj = self._by_id.get(object_id)
+                found = copy.deepcopy(obj) if obj is not None and obj["object"] == kind else None
+            fetched[object_id] = found or {"id": object_id, "object": kind, "deleted": True}
+        return fetched[object_id]
+
     def invoice_lines(self, invoice_id: str, params: Obj) -> Obj:
         """The line items of an invoice as a Stripe list (``limit`` honoured)."""
         invoice = self.retrieve("invoices", invoice_id)
@@ -296,7 +379,7 @@ class StripeStore:
             if name == "email" and value and "@" not in str(value):
                 raise StripeError(400, f"Invalid email address: {value}", code="email_invalid",
                                   param="email")  # fmt: skip
-        fields = {k: v for k, v in params.items() if k != "expand"}
+        fields = dict(params)
         if "balance" in fields:
             fields["balance"] = _int(fields["balance"], "balance")
         return fields

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sandbox_helpers import proxy_path
 
 from airbyte_embedded_tools.sandbox import SANDBOX_TODAY, Sandbox
 from airbyte_embedded_tools.sandbox.forms import encode, nest
@@ -295,3 +296,117 @@ def test_a_sandbox_with_ten_thousand_invoices_pages_them_all() -> None:
             "Initech", "Acme Corp", "Cyberdyne Robotics", "Globex", "Stark Logistics",
         }  # fmt: skip
     assert Sandbox().invoice_count == 547
+
+
+def paid_invoice(stripe: httpx.Client) -> dict[str, Any]:
+    """A paid invoice of the demo data (it has a charge and a customer to expand)."""
+    page = stripe.get("/v1/invoices", params={"status": "paid", "limit": 1})
+    invoice: dict[str, Any] = page.json()["data"][0]
+    assert isinstance(invoice["charge"], str)
+    return invoice
+
+
+def test_expand_on_retrieve_replaces_ids_and_keeps_the_store(stripe: httpx.Client) -> None:
+    invoice = paid_invoice(stripe)
+    url = f"/v1/invoices/{invoice['id']}"
+    # curl -G https://api.stripe.com/v1/invoices/in_... -u sk_test_...: -d "expand[]=customer"
+    expanded = stripe.get(url, params=[("expand[]", "customer"), ("expand[]", "charge.customer")])
+    assert expanded.status_code == 200, expanded.text
+    body = expanded.json()
+    assert body["customer"] == stripe.get(f"/v1/customers/{invoice['customer']}").json()
+    assert body["charge"]["object"] == "charge"
+    assert body["charge"]["id"] == invoice["charge"]
+    assert body["charge"]["customer"]["id"] == invoice["customer"]
+    assert body["charge"]["invoice"] == invoice["id"]  # not asked for: still an id
+    indexed = stripe.get(url, params={"expand[0]": "customer"}).json()
+    assert indexed["customer"]["id"] == invoice["customer"]
+    assert indexed["charge"] == invoice["charge"]
+    assert stripe.get(url).json() == invoice  # the stored invoice was not touched
+
+
+def test_expand_on_lists_and_nested_lines(stripe: httpx.Client) -> None:
+    plain = stripe.get("/v1/invoices", params={"limit": 5}).json()["data"]
+    page = stripe.get(
+        "/v1/invoices",
+        params=[("limit", "5"), ("expand[]", "data.customer"), ("expand[]", "data.subscription")],
+    )
+    assert page.status_code == 200, page.text
+    items = page.json()["data"]
+    assert [item["id"] for item in items] == [item["id"] for item in plain]
+    for item, original in zip(items, plain, strict=True):
+        assert item["customer"]["object"] == "customer"
+        assert item["customer"]["id"] == original["customer"]
+        if original["subscription"] is None:
+            assert item["subscription"] is None
+        else:
+            assert item["subscription"]["id"] == original["subscription"]
+    products = stripe.get(
+        f"/v1/invoices/{plain[0]['id']}", params={"expand[]": "lines.data.price.product"}
+    ).json()
+    assert all(
+        line["price"]["product"]["object"] == "product" for line in products["lines"]["data"]
+    )
+    again = stripe.get("/v1/invoices", params={"limit": 5}).json()["data"]
+    assert again == plain
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "fragment"),
+    [
+        ("/v1/invoices/{id}", {"expand[]": "nope"}, "This property cannot be expanded (nope)."),
+        ("/v1/invoices/{id}", {"expand[]": "metadata"}, "cannot be expanded (metadata)."),
+        ("/v1/invoices/{id}", {"expand[]": "customer.email"}, "cannot be expanded"),
+        ("/v1/invoices", {"expand[]": "customer"}, "try expanding 'data.customer'"),
+        ("/v1/invoices", {"expand": "data.customer"}, "Invalid array"),
+        ("/v1/invoices", {"expand[]": "data.charge.invoice.charge.customer"}, "4 levels"),
+    ],
+)
+def test_bad_expand_is_a_stripe_400(
+    stripe: httpx.Client, path: str, params: dict[str, str], fragment: str
+) -> None:
+    invoice = paid_invoice(stripe)
+    response = stripe.get(path.format(id=invoice["id"]), params=params)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == "expand"
+    assert fragment in error["message"]
+
+
+def test_head_answers_like_get_without_a_body(stripe: httpx.Client) -> None:
+    invoice = paid_invoice(stripe)
+    for path in ("/v1/invoices", f"/v1/invoices/{invoice['id']}"):
+        get, head = stripe.get(path), stripe.head(path)
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.headers["content-length"] == get.headers["content-length"]
+    missing = stripe.head("/v1/invoices/in_nope")
+    assert missing.status_code == 404
+    assert missing.content == b""
+
+
+def test_expand_and_head_through_the_proxy(
+    sandbox: Sandbox, api: httpx.Client, auth: dict[str, str], stripe: httpx.Client
+) -> None:
+    invoice = paid_invoice(stripe)
+    url = f"https://api.stripe.com/v1/invoices/{invoice['id']}"
+    path = proxy_path(sandbox.stripe_source_id)
+    expanded = api.post(
+        path, json={"method": "GET", "url": f"{url}?expand[]=customer"}, headers=auth
+    )
+    assert expanded.status_code == 200, expanded.text
+    assert expanded.json()["customer"]["id"] == invoice["customer"]
+    listed = api.post(
+        path,
+        json={"method": "GET", "url": "https://api.stripe.com/v1/invoices",
+              "body": {"limit": 2, "expand": ["data.customer"]}},
+        headers=auth,
+    )  # fmt: skip
+    assert listed.status_code == 200, listed.text
+    assert all(item["customer"]["object"] == "customer" for item in listed.json()["data"])
+    head = api.post(path, json={"method": "HEAD", "url": url}, headers=auth)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"].startswith("application/json")
+    assert api.post(path, json={"method": "GET", "url": url}, headers=auth).json() == invoice
