@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from . import config, wire
+from . import _wire as wire
+from . import config
 from ._redact import logger, register_secret
 from .errors import AuthenticationError
 from .models import AccessToken

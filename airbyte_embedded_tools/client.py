@@ -9,12 +9,11 @@ the call once.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
 from types import TracebackType
 from typing import Any
@@ -22,9 +21,24 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from . import config, wire
+from . import _wire as wire
+from . import config
+from ._checks import (
+    as_timeout,
+    check_base_url,
+    check_body,
+    check_credential,
+    check_credentials,
+    check_range,
+    secret,
+    unsendable,
+)
 from ._redact import clip, logger, preview, redact
+from ._refuse import refuse
+from ._request_options import RequestOptions
+from ._streaming import stream_ranges
 from ._version import __version__
+from ._wire.answers import ANY_STATUS, RANGED
 from .auth import TokenProvider
 from .errors import (
     AirbyteEmbeddedError,
@@ -32,10 +46,8 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     ConfigurationError,
-    FileChangedError,
     IncompleteReadError,
     InvalidRequestError,
-    RangeNotSatisfiableError,
 )
 from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from .retry import (
@@ -49,9 +61,6 @@ from .retry import (
 
 __all__ = ["AirbyteEmbeddedClient"]
 
-DEFAULT_RETRY_DEADLINE = 120.0
-"""Seconds one logical call may spend retrying before its last error is raised."""
-
 PROXY_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 FORBIDDEN_UPSTREAM_HEADERS = frozenset(
     {
@@ -64,8 +73,6 @@ FORBIDDEN_UPSTREAM_HEADERS = frozenset(
         "connection",
     }
 )
-MAX_STREAM_RANGE = 32 * 1024 * 1024
-"""The largest byte range ``stream_file`` asks for in one request."""
 MAX_UPSTREAM_URL_LENGTH = 65_536
 """The longest upstream URL ``proxy_request`` sends (httpx's own limit for a URL)."""
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 §5.6.2 token
@@ -99,18 +106,18 @@ class AirbyteEmbeddedClient:
         base_url: str = config.DEFAULT_BASE_URL,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = config.DEFAULT_MAX_RETRIES,
-        retry_deadline: float | None = DEFAULT_RETRY_DEADLINE,
+        retry_deadline: float | None = config.DEFAULT_RETRY_DEADLINE,
         http_client: httpx.AsyncClient | None = None,
         allowed_hosts: Iterable[str] | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        secret = _secret(client_secret, "client_secret", in_header=False)
-        static = _secret(token, "token", in_header=True)
+        app_secret = secret(client_secret, "client_secret", in_header=False)
+        static = secret(token, "token", in_header=True)
         if organization_id:
-            _check_credential(organization_id, "organization_id", in_header=True)
+            check_credential(organization_id, "organization_id", in_header=True)
         client_id = client_id or None
-        _check_credentials(client_id, secret, static, workspace_id, workspace_name)
-        self._base_url = _check_base_url(base_url)
+        check_credentials(client_id, app_secret, static, workspace_id, workspace_name)
+        self._base_url = check_base_url(base_url)
         self._workspace_id = workspace_id or None
         self._workspace_name = workspace_name or None
         self._organization_id = organization_id or None
@@ -127,14 +134,14 @@ class AirbyteEmbeddedClient:
         if http_client is not None and timeout is None:
             self._timeout = http_client.timeout
         else:
-            self._timeout = _timeout(timeout)
+            self._timeout = as_timeout(timeout)
         self._owns_http = http_client is None
         self._http = http_client or self._new_pool()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._auth = TokenProvider(
             self._exchange,
             client_id=client_id,
-            client_secret=secret,
+            client_secret=app_secret,
             workspace_id=self._workspace_id,
             workspace_name=self._workspace_name,
             organization_id=self._organization_id,
@@ -295,15 +302,7 @@ class AirbyteEmbeddedClient:
         method = _check_method(method)
         target = self._check_upstream_url(url, params)
         extra_headers = _check_headers(headers)
-        if json is not None and data is not None:
-            raise InvalidRequestError(
-                "Refused before sending: give json= or data=, not both", status_code=400
-            )
-        if data is not None and not isinstance(data, Mapping):
-            raise InvalidRequestError(
-                "Refused before sending: data= must be a mapping (the proxy form-encodes it)",
-                status_code=400,
-            )
+        check_body(json, data)
         body = wire.build_proxy_body(
             method=method, url=target, headers=extra_headers, json=json, data=data
         )
@@ -311,17 +310,11 @@ class AirbyteEmbeddedClient:
         resend_safe = method in IDEMPOTENT_METHODS or retry_non_idempotent
         state = self._retry.start()
         reader = wire.AnswerReader()
+        options = RequestOptions(
+            json=body, timeout=timeout, resend_safe=resend_safe, answers=reader
+        )
         while True:
-            response = await self._request(
-                "POST",
-                path,
-                json=body,
-                timeout=timeout,
-                resend_safe=resend_safe,
-                is_api_error=reader.is_proxy_error,
-                check=reader.cut_short,
-                state=state,
-            )
+            response = await self._request("POST", path, options, state)
             result = reader.proxy_response(response, method=method, url=target)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
@@ -413,7 +406,9 @@ class AirbyteEmbeddedClient:
             if page_size is not None:
                 params["page_size"] = page_size
             reader = wire.AnswerReader(strict=True)
-            response = await self._request("GET", path, params=params, check=reader.cut_short)
+            response = await self._request(
+                "GET", path, RequestOptions(params=params, answers=reader)
+            )
             page = wire.parse_file_list(reader.json(response))
             yield page
             page_token = page.next_page_token
@@ -474,9 +469,7 @@ class AirbyteEmbeddedClient:
         the answer's ``has_more`` then says whether more exist.
         """
         if limit is not None and limit < 1:
-            raise InvalidRequestError(
-                "Refused before sending: limit must be at least 1", status_code=400
-            )
+            raise refuse("limit must be at least 1")
         entries: list[FileEntry | str] = []
         has_more = False
         pages = self._list_pages(source_id, prefix, recursive=False, page_size=page_size)
@@ -512,14 +505,12 @@ class AirbyteEmbeddedClient:
         headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
         if start is not None or end is not None:
             first = 0 if start is None else start
-            _check_range(first, end)
+            check_range(first, end)
             headers["Range"] = wire.range_header(first, end)
         response = await self._request(
             "GET",
             wire.files_get_path(source_id, path),
-            headers=headers,
-            timeout=timeout,
-            check=_short_range,
+            RequestOptions(headers=headers, timeout=timeout, answers=RANGED),
         )
         return wire.file_content(response, path=path, requested_start=start or 0)
 
@@ -544,68 +535,20 @@ class AirbyteEmbeddedClient:
         (``IncompleteReadError``).
         """
         if chunk_size <= 0:
-            raise InvalidRequestError(
-                "Refused before sending: chunk_size must be > 0", status_code=400
-            )
-        _check_range(start, None)
+            raise refuse("chunk_size must be > 0")
+        check_range(start, None)
         url_path = wire.files_get_path(source_id, path)
-        stream = _FileStream(path, offset=start)
-        span, ceiling = chunk_size, max(chunk_size, MAX_STREAM_RANGE)
-        while stream.total is None or stream.offset < stream.total:
-            state = self._retry.start()
-            renewed_at = stream.offset
-            range_last = stream.offset + span - 1
-            span = min(span * 2, ceiling)
-            while True:  # one range; a broken connection resumes at stream.offset
-                last = range_last
-                if stream.total is not None:
-                    last = min(last, stream.total - 1)
-                headers = {
-                    "Accept": "*/*",
-                    "Accept-Encoding": "identity",
-                    "Range": wire.range_header(stream.offset, last),
-                }
-                try:
-                    response = await self._request(
-                        "GET", url_path, headers=headers, stream=True, state=state
-                    )
-                except RangeNotSatisfiableError as exc:
-                    if exc.size is not None and exc.size == stream.offset:
-                        return  # the file ends exactly where we are (an empty remainder)
-                    raise
-                failure: str | None = None
-                cause: httpx.TransportError | None = None
-                try:
-                    expected = stream.begin(response)
-                    async for piece in response.aiter_bytes():
-                        data = stream.accept(piece)
-                        if data:
-                            yield data
-                    if expected is not None and stream.received < expected:
-                        failure = f"short body: {stream.received} of {expected} bytes"
-                except httpx.TransportError as exc:
-                    failure = f"{type(exc).__name__} after {stream.received} bytes"
-                    cause = exc
-                finally:
-                    await response.aclose()
-                if failure is None:
-                    if response.status_code == 200:  # the whole file came, Range ignored
-                        stream.total = stream.offset
-                    break
-                if stream.offset - renewed_at >= chunk_size:  # progress renews the budget
-                    state, renewed_at = self._retry.start(), stream.offset
-                if not await state.wait(
-                    f"GET {url_path} broke ({failure}); resuming at byte {stream.offset}"
-                ):
-                    of_total = "" if stream.total is None else f" of {stream.total}"
-                    raise IncompleteReadError(
-                        f"Reading {preview(path)} broke at byte {stream.offset}{of_total} "
-                        f"({failure}) and the retries ran out"
-                    ) from cause
-        if stream.total is not None and stream.offset != stream.total:
-            raise IncompleteReadError(
-                f"Reading {preview(path)} ended at byte {stream.offset} of {stream.total}"
-            )
+
+        async def send(headers: dict[str, str], state: RetryState) -> httpx.Response:
+            options = RequestOptions(headers=headers, stream=True)
+            return await self._request("GET", url_path, options, state)
+
+        pieces = stream_ranges(
+            send, self._retry, path=path, where=url_path, chunk_size=chunk_size, start=start
+        )
+        async with aclosing(pieces):
+            async for piece in pieces:
+                yield piece
 
     # --- the request loop ------------------------------------------------------------------------
 
@@ -616,58 +559,47 @@ class AirbyteEmbeddedClient:
         return await self._request(
             "POST",
             path,
-            json=body,
-            headers=headers,
-            authenticated=False,
-            is_api_error=lambda r: is_retryable_status(r.status_code),
+            RequestOptions(json=body, headers=headers, authenticated=False, answers=ANY_STATUS),
         )
 
     async def _request(
         self,
         method: str,
         path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        authenticated: bool = True,
-        resend_safe: bool = True,
-        is_api_error: Callable[[httpx.Response], bool] | None = None,
-        check: Callable[[httpx.Response], str | None] | None = None,
+        options: RequestOptions,
         state: RetryState | None = None,
-        stream: bool = False,
     ) -> httpx.Response:
         """Send one logical call: bearer token, 401 refresh-and-replay, retries, error mapping.
 
-        Returns the response unless ``is_api_error`` (default: status >= 300) says it is an
-        error of Airbyte's API, which is retried when transient and raised otherwise.
-        ``check`` names what is wrong with a successful answer that arrived broken (a body cut
-        short): it is retried like a dropped connection, then raised as ``IncompleteReadError``.
-        ``resend_safe=False`` limits retries to failures that cannot have reached the upstream.
-        With ``stream=True`` a successful response is returned unread: the caller closes it.
+        Returns the response unless ``options.answers`` says it is an error of Airbyte's API,
+        which is retried when transient and raised otherwise; a successful answer it finds
+        unusable (a body cut short) is retried like a dropped connection, then raised as
+        ``IncompleteReadError``. ``state``: the retry budget when the call shares one with
+        other requests (the proxy's upstream retries, a streamed read's ranges).
         """
-        is_error = is_api_error or _error_status
+        answers = options.answers
+        stream = options.stream
+        resend_safe = options.resend_safe
         self._bind_loop()
         state = state or self._retry.start()
         url = self._base_url + path
         replayed = False
-        request_timeout = self._timeout if timeout is None else _timeout(timeout)
+        timeout = self._timeout if options.timeout is None else as_timeout(options.timeout)
         where = f"{method} {clip(path, 80)}"
         while True:
-            token = await self._auth.get_token() if authenticated else None
-            request_headers = self._headers(token, headers)
+            token = await self._auth.get_token() if options.authenticated else None
+            request_headers = self._headers(token, options.headers)
             try:
                 request = self._http.build_request(
                     method,
                     url,
-                    params=params,
-                    json=json,
+                    params=options.params,
+                    json=options.json,
                     headers=request_headers,
-                    timeout=request_timeout,
+                    timeout=timeout,
                 )
             except (httpx.InvalidURL, ValueError, TypeError) as exc:
-                raise _unsendable(exc, where) from None
+                raise unsendable(exc, where) from None
             started = time.monotonic()
             try:
                 response = await self._http.send(request, stream=stream, follow_redirects=False)
@@ -677,7 +609,7 @@ class AirbyteEmbeddedClient:
                     finally:
                         await response.aclose()
             except httpx.LocalProtocolError as exc:  # h11 refused what we asked it to send
-                raise _unsendable(exc, where) from None
+                raise unsendable(exc, where) from None
             except httpx.TransportError as exc:
                 reason = f"{where}: {type(exc).__name__}"
                 if (resend_safe or was_never_sent(exc)) and await state.wait(reason):
@@ -690,8 +622,8 @@ class AirbyteEmbeddedClient:
                     response.status_code,
                     (time.monotonic() - started) * 1000,
                 )
-            if not is_error(response):
-                problem = check(response) if check is not None else None
+            if not answers.is_api_error(response):
+                problem = answers.unusable(response)
                 if problem is None:
                     return response
                 if resend_safe and await state.wait(f"{where}: {problem}"):
@@ -735,66 +667,6 @@ class AirbyteEmbeddedClient:
         return headers
 
 
-class _FileStream:
-    """Bookkeeping of ``stream_file``: the next byte to yield, the file's size and ETag."""
-
-    def __init__(self, path: str, *, offset: int) -> None:
-        self.path = path
-        self.offset = offset
-        self.total: int | None = None
-        self.etag: str | None = None
-        self.received = 0
-        self._skip = 0
-
-    def begin(self, response: httpx.Response) -> int | None:
-        """Check a new response against what we know; return the bytes it should carry."""
-        etag = response.headers.get("etag")
-        if self.etag is not None and etag is not None and etag != self.etag:
-            raise FileChangedError(
-                f"{self.path!r} changed while being read (ETag {self.etag} -> {etag}); "
-                f"read it again from the start"
-            )
-        self.etag = self.etag or etag
-        self.received = 0
-        if response.status_code == 206:
-            served = wire.parse_content_range(response.headers.get("content-range"))
-            if served is None:
-                raise AirbyteEmbeddedError(
-                    f"Reading {self.path!r}: a 206 answer without a valid Content-Range"
-                )
-            first, last, total = served
-        else:  # 200: the server ignored Range and sends the whole file
-            first = 0
-            length = response.headers.get("content-length")
-            total = int(length) if length and length.isdigit() else None
-            last = -1 if total is None else total - 1
-        if first > self.offset:
-            raise AirbyteEmbeddedError(
-                f"Reading {self.path!r}: asked for byte {self.offset}, the answer starts at {first}"
-            )
-        if total is not None:
-            if self.total is not None and total != self.total:
-                raise FileChangedError(
-                    f"{self.path!r} changed while being read (size {self.total} -> {total}); "
-                    f"read it again from the start"
-                )
-            self.total = total
-        self._skip = self.offset - first
-        if response.status_code == 200 and total is None:
-            return None
-        return last - first + 1
-
-    def accept(self, piece: bytes) -> bytes:
-        """The part of ``piece`` not yet yielded (bytes before ``offset`` are dropped)."""
-        self.received += len(piece)
-        if self._skip:
-            dropped = min(self._skip, len(piece))
-            self._skip -= dropped
-            piece = piece[dropped:]
-        self.offset += len(piece)
-        return piece
-
-
 _ENV_NAMES = (
     config.ENV_CLIENT_ID,
     config.ENV_CLIENT_SECRET,
@@ -804,94 +676,6 @@ _ENV_NAMES = (
     config.ENV_ACCESS_TOKEN,
     config.ENV_API_URL,
 )
-
-
-def _secret(value: str | SecretStr | None, name: str, *, in_header: bool) -> SecretStr | None:
-    """``value`` as a ``SecretStr`` (None when empty), refused if it cannot be sent as is."""
-    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if not raw:
-        return None
-    _check_credential(raw, name, in_header=in_header)
-    return value if isinstance(value, SecretStr) else SecretStr(raw)
-
-
-def _check_credential(value: str, name: str, *, in_header: bool) -> None:
-    """``ConfigurationError`` naming the parameter (never the value) if it cannot be sent."""
-    if not isinstance(value, str):
-        raise ConfigurationError(f"{name} must be a string")
-    problem = wire.credential_problem(value, in_header=in_header)
-    if problem is not None:
-        raise ConfigurationError(
-            f"{name} contains {problem} and cannot be sent as is: remove it (a newline or "
-            "a stray character copied with the value?)"
-        )
-
-
-def _check_credentials(
-    client_id: str | None,
-    secret: SecretStr | None,
-    token: SecretStr | None,
-    workspace_id: str | None,
-    workspace_name: str | None,
-) -> None:
-    if workspace_id and workspace_name:
-        raise ConfigurationError("Give workspace_id or workspace_name, not both")
-    if token is not None:
-        if client_id or secret is not None:
-            raise ConfigurationError("Give either token= or client_id/client_secret, not both")
-        if workspace_id or workspace_name:
-            raise ConfigurationError(
-                "A ready-made token= is used as is: drop workspace_id/workspace_name, or pass "
-                "client_id/client_secret to have a scoped token exchanged"
-            )
-        return
-    missing = [
-        f"{name} (env {env})"
-        for name, env, value in (
-            ("client_id", config.ENV_CLIENT_ID, client_id),
-            ("client_secret", config.ENV_CLIENT_SECRET, secret),
-        )
-        if not value
-    ]
-    if missing:
-        raise ConfigurationError(
-            f"Missing {' and '.join(missing)}; or pass token= "
-            f"(env {config.ENV_ACCESS_TOKEN}) with a ready-made access token"
-        )
-
-
-def _check_base_url(base_url: str) -> str:
-    """``base_url`` without its trailing slash; https, or http for a loopback host only."""
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigurationError(f"Invalid base_url: {exc}") from None
-    if url.scheme not in ("https", "http") or not url.host:
-        raise ConfigurationError(f"base_url must be an absolute https:// URL, got {base_url!r}")
-    if url.userinfo or url.query or url.fragment:
-        raise ConfigurationError("base_url must not carry user info, a query or a fragment")
-    if url.scheme == "http" and not _is_loopback(url.host):
-        raise ConfigurationError(
-            f"base_url must use https (http is only allowed for a loopback host such as "
-            f"127.0.0.1, e.g. the sandbox), got host {url.host!r}"
-        )
-    return str(url).rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
-    if isinstance(value, httpx.Timeout):
-        return value
-    total = config.DEFAULT_TIMEOUT if value is None else float(value)
-    return httpx.Timeout(total, connect=min(config.DEFAULT_CONNECT_TIMEOUT, total))
 
 
 def _check_method(method: str) -> str:
@@ -927,55 +711,6 @@ def _check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
             )
         checked[name] = value
     return checked
-
-
-def _check_range(start: int, end: int | None) -> None:
-    if start < 0 or (end is not None and end < 0):
-        raise InvalidRequestError(
-            "Refused before sending: byte offsets must be >= 0", status_code=400
-        )
-    if end is not None and end < start:
-        raise InvalidRequestError(
-            f"Refused before sending: end ({end}) is before start ({start})", status_code=400
-        )
-
-
-def _error_status(response: httpx.Response) -> bool:
-    return response.status_code >= 300
-
-
-def _short_range(response: httpx.Response) -> str | None:
-    """Why a 206 answer carries fewer bytes than its ``Content-Range`` announces, or None."""
-    if response.status_code != 206:
-        return None
-    served = wire.parse_content_range(response.headers.get("content-range"))
-    if served is None:
-        return None
-    expected = served[1] - served[0] + 1
-    if len(response.content) == expected:
-        return None
-    return f"the 206 answer carries {len(response.content)} of {expected} bytes"
-
-
-def _unsendable(exc: Exception, where: str) -> InvalidRequestError:
-    """The ``InvalidRequestError`` for a request httpx could not build or h11 would not send.
-
-    The message names the problem, never the offending value: it may be a header carrying a
-    token, or a caller's argument of any size.
-    """
-    if isinstance(exc, httpx.InvalidURL):
-        problem = f"the URL is invalid ({clip(str(exc), 80)})"
-    elif isinstance(exc, httpx.LocalProtocolError):
-        problem = "a header value is not allowed in HTTP (a control character?)"
-    elif isinstance(exc, UnicodeEncodeError) and exc.encoding == "ascii":
-        problem = "a header value has non-ASCII characters"
-    elif isinstance(exc, UnicodeEncodeError):
-        problem = "the body has text that cannot be encoded as UTF-8"
-    else:  # json= that is not JSON (an object, NaN, a cycle) or params of an unusable type
-        problem = f"the request cannot be encoded ({type(exc).__name__}: {clip(str(exc), 80)})"
-    return InvalidRequestError(
-        redact(f"Refused before sending: {problem} ({where})"), status_code=400
-    )
 
 
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:

@@ -6,6 +6,9 @@ DEFAULT_BASE_URL = "https://api.airbyte.ai"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
+"""Retries of one logical call after its first attempt."""
+DEFAULT_RETRY_DEADLINE = 120.0
+"""Seconds one logical call may spend retrying before its last error is raised."""
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 TOKEN_LIFETIME_ASSUMED = 900.0
 """Seconds a token lives when the service does not say (api-reference.md §1)."""

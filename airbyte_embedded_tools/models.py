@@ -93,16 +93,27 @@ class ProxyResponse:
         return f"<ProxyResponse [{self.status_code}] {self.method} {self.url}>"
 
 
+def upstream_error(body: Any) -> dict[str, Any] | None:
+    """The upstream's error object from a Stripe-style ``{"error": {...}}`` body, or None.
+
+    The one reading of an upstream error body: ``{"message", "type", "code", "param"}`` as
+    given (an ``error`` that is a bare string becomes ``{"message": ...}``).
+    """
+    if not isinstance(body, dict):
+        return None
+    err = body.get("error")
+    if isinstance(err, str):
+        return {"message": err}
+    return err if isinstance(err, dict) else None
+
+
 def _upstream_error_detail(body: Any) -> str:
-    """A short reason from a Stripe-style ``{"error": {"message": ...}}`` body, if any."""
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and err.get("message"):
-            code = f" [{err['code']}]" if err.get("code") else ""
-            return f": {err['message']}{code}"
-        if isinstance(err, str):
-            return f": {err}"
-    return ""
+    """A short reason (": message [code]") from an upstream error body, if any."""
+    err = upstream_error(body)
+    if err is None or not err.get("message"):
+        return ""
+    code = f" [{err['code']}]" if err.get("code") else ""
+    return f": {err['message']}{code}"
 
 
 class FileEntry(BaseModel):

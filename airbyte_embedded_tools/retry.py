@@ -17,6 +17,7 @@ from datetime import timezone
 
 import httpx
 
+from . import config
 from ._redact import logger
 
 __all__ = [
@@ -76,11 +77,11 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
 class RetryPolicy:
     """How a client retries: attempts, backoff, Retry-After cap and total deadline."""
 
-    max_retries: int = 3
+    max_retries: int = config.DEFAULT_MAX_RETRIES
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     retry_after_cap: float = 60.0
-    deadline: float | None = 120.0
+    deadline: float | None = config.DEFAULT_RETRY_DEADLINE
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     jitter: Callable[[], float] = field(default=random.random, repr=False)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 
+from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
 
 FRESH_LARGE_FILE_SIZE = 1024 * 1024
@@ -30,19 +30,9 @@ def fresh_sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-# --- client fixture -------------------------------------------------------------------------------
-# An AirbyteEmbeddedClient bound to the session sandbox, once the client module exists.
-try:
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-except ImportError:  # the client is being written by another helper
-    AirbyteEmbeddedClient = None  # type: ignore[assignment,misc]
-
-
 @pytest.fixture
-async def client(sandbox: Sandbox) -> AsyncIterator[Any]:
+async def client(sandbox: Sandbox) -> AsyncIterator[AirbyteEmbeddedClient]:
     """An ``AirbyteEmbeddedClient`` for the sandbox's demo workspace, closed after the test."""
-    if AirbyteEmbeddedClient is None:
-        pytest.skip("airbyte_embedded_tools.client is not available yet")
     client = AirbyteEmbeddedClient(
         client_id=sandbox.client_id,
         client_secret=sandbox.client_secret,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte
 
-from airbyte_embedded_tools import client as client_module
+from airbyte_embedded_tools import _streaming
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
@@ -197,7 +197,7 @@ async def test_stream_file_is_byte_identical_in_chunks(
 async def test_stream_file_ranges_stop_growing_at_the_ceiling(
     server: FileServer, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_STREAM_RANGE", 2048)
+    monkeypatch.setattr(_streaming, "MAX_STREAM_RANGE", 2048)
     got = await collect(make_client().stream_file("src", "a.bin", chunk_size=1024))
     assert got == DATA
     assert server.ranges[:4] == [

@@ -1,4 +1,4 @@
-"""Unit tests of wire.py: every assumption about Airbyte's wire format, one shape at a time."""
+"""Unit tests of ``_wire``: every assumption about Airbyte's wire format, one shape at a time."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from airbyte_embedded_tools import config, wire
+from airbyte_embedded_tools import _wire as wire
+from airbyte_embedded_tools import config
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
     APIStatusError,
