@@ -18,18 +18,19 @@ Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandb
 
 from __future__ import annotations
 
-EXTRA_HINT = 'pip install "airbyte-embedded-tools[sandbox]"'
+import importlib.util
 
-try:  # the server's own dependencies: the 'sandbox' extra
-    import fpdf  # noqa: F401
-    import starlette  # noqa: F401
-    import uvicorn  # noqa: F401
-except ImportError as exc:
+EXTRA_HINT = 'pip install "airbyte-embedded-tools[sandbox]"'
+EXTRA_MODULES = ("starlette", "uvicorn", "fpdf")
+"""What the 'sandbox' extra installs (looked up, not imported: fpdf is slow to import)."""
+
+_missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+if _missing:
     raise ImportError(
-        f"airbyte_embedded_tools.sandbox needs the 'sandbox' extra ({exc.name or exc} is missing): "
-        f"{EXTRA_HINT}",
-        name=exc.name,
-    ) from exc
+        f"airbyte_embedded_tools.sandbox needs the 'sandbox' extra ({', '.join(_missing)} "
+        f"missing): {EXTRA_HINT}",
+        name=_missing[0],
+    )
 
 from .app import create_app  # noqa: E402
 from .context import AccessRecord, UpstreamRecord  # noqa: E402
