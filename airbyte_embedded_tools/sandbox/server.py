@@ -452,7 +452,9 @@ class Sandbox:
             return resources.default_stripe
         return resources.stripe_for_workspace(self._workspace(workspace).id)
 
-    def stripe_objects(self, resource: str = "customers", workspace: str | None = None) -> list[Obj]:
+    def stripe_objects(
+        self, resource: str = "customers", workspace: str | None = None
+    ) -> list[Obj]:
         """Every object of a Stripe resource as stored now, in the demo account or a workspace's
         (name or id), newest first: to count what was created upstream."""
         return self._stripe_account(workspace).objects(resource)
