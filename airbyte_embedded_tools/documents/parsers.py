@@ -11,6 +11,7 @@ import io
 import json
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from itertools import islice
@@ -451,22 +452,22 @@ def _flat_json(value: Any, budget: int) -> str | None:
         return flat if len(flat) <= budget else None
     parts: list[str] = []
     used = 2
-    items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+    is_dict = isinstance(value, dict)
+    items: Iterable[tuple[Any, Any]] = (
+        value.items() if isinstance(value, dict) else ((None, item) for item in value)
+    )
     for key, item in items:
         if parts:
             used += 2
-        if key is not None or isinstance(value, dict):
-            key_text = json.dumps(str(key), ensure_ascii=False) + ": "
-            used += len(key_text)
-        else:
-            key_text = ""
+        key_text = json.dumps(str(key), ensure_ascii=False) + ": " if is_dict else ""
+        used += len(key_text)
         if used >= budget:
             return None
-        flat = _flat_json(item, budget - used)
-        if flat is None:
+        child = _flat_json(item, budget - used)
+        if child is None:
             return None
-        used += len(flat)
-        parts.append(key_text + flat)
+        used += len(child)
+        parts.append(key_text + child)
     if used > budget:
         return None
     opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")

@@ -75,7 +75,7 @@ class _AsyncDocuments:
         return [document async for document in self]
 
 
-class AirbyteEmbeddedReader(BasePydanticReader, FileLoadOptions):  # type: ignore[misc]
+class AirbyteEmbeddedReader(BasePydanticReader, FileLoadOptions):
     """Reads a customer's files (or, with ``from_api``, API records) as LlamaIndex Documents.
 
     One Document per file (or per PDF page with ``pdf_mode="page"``), ``id_`` stable (source id

@@ -27,7 +27,7 @@ from airbyte_embedded_tools.documents import (
 from airbyte_embedded_tools.documents.bounded import ParseBudget, aextract_text_bounded
 from airbyte_embedded_tools.documents.options import DEFAULT_MAX_PDF_BYTES
 from airbyte_embedded_tools.documents.parsers import text_encoding
-from airbyte_embedded_tools.errors import NotFoundError
+from airbyte_embedded_tools.errors import NotFoundError, RangeNotSatisfiableError
 from airbyte_embedded_tools.models import FileContent
 from airbyte_embedded_tools.sources import Source
 
@@ -171,6 +171,25 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         if guess.startswith("utf-16") and window.start % 2:
             guess = "utf-16-be" if guess == "utf-16-le" else "utf-16-le"
         return guess
+
+    async def _read_window(
+        self, access: ClientAccess, source: Source, path: str, offset: int
+    ) -> FileContent:
+        """Bytes ``offset`` .. ``offset + window_bytes - 1`` (an empty file reads as empty)."""
+        try:
+            return await access.arun(
+                lambda client: client.read_file(
+                    source.id, path, offset, offset + self.window_bytes - 1
+                )
+            )
+        except RangeNotSatisfiableError as exc:
+            if offset == 0:
+                return await access.arun(lambda client: client.read_file(source.id, path))
+            size = f" (the file has {exc.size} bytes)" if exc.size is not None else ""
+            raise ToolError(
+                f"Error: offset {offset} is past the end of '{path}'{size}. Use a smaller "
+                "offset; offset=0 reads from the start."
+            ) from None
 
     def _sniff(self, window: FileContent) -> str:
         """'text' when a file of unknown type reads as text; else refuse it, saying why."""

@@ -16,7 +16,7 @@ from airbyte_embedded_tools.documents import ParseError, UnsupportedFormatError,
 from airbyte_embedded_tools.documents.parsers import render_json
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=60,
     deadline=None,
     derandomize=True,
     database=None,
