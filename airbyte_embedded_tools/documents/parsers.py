@@ -190,16 +190,19 @@ def text_encoding(head: bytes, *, bom: bool = True) -> str:
 
 
 def _bom_less_utf16(content: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' when the bytes look like BOM-less UTF-16 (every other byte NUL)."""
+    """'utf-16-le'/'utf-16-be' when the bytes look like BOM-less UTF-16 (most of every other
+    byte NUL)."""
     sample = content[:SNIFF_BYTES]
     if len(sample) < 4 or len(sample) % 2:
         return None
     odd_nuls = sample[1::2].count(0)
     even_nuls = sample[0::2].count(0)
     half = len(sample) // 2
-    if odd_nuls > 0.9 * half and even_nuls == 0:
+    # Text in UTF-8 or an 8-bit code page has no NUL bytes at all: many on one side is UTF-16
+    # (ASCII and Latin-1 characters), a few on the other are characters like U+xx00.
+    if odd_nuls > 0.5 * half and even_nuls < 0.05 * half:
         return "utf-16-le"
-    if even_nuls > 0.9 * half and odd_nuls == 0:
+    if even_nuls > 0.5 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
     return None
 

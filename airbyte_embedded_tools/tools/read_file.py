@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,7 +106,7 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         self.window_bytes = window_bytes or 4 * max_chars
         self.max_pdf_bytes = max_pdf_bytes
         self.parse_budget = parse_budget
-        self._pdf_cache: OrderedDict[tuple[str, str, str, int], _PdfPart] = OrderedDict()
+        self._pdf_cache: OrderedDict[tuple[str, str, str], _PdfPages] = OrderedDict()
         self._encodings: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._pdf_lock = threading.Lock()
 
@@ -294,9 +294,10 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
                 f"Error: '{args.path}' is a {human_size(total)} PDF; this tool reads PDFs up to "
                 f"{human_size(self.max_pdf_bytes)}. Tell the user it is too large to read here."
             )
-        key = (source.id, args.path, first.etag, args.page) if first.etag else None
-        part = self._cached(key)
-        if part is None:
+        key = (source.id, args.path, first.etag) if first.etag else None
+        known = self._cached(key)
+        pages = known.run_from(args.page, self._page_room()) if known else None
+        if known is None or pages is None:
             data = first.content
             if total is not None and len(data) < total:
                 rest = await access.arun(
@@ -317,32 +318,38 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
                     f"Error: '{args.path}' could not be read as a PDF: {exc.message}. Tell the "
                     "user this file cannot be read here."
                 ) from None
-            part = _PdfPart(parsed.page_count or 0, parsed.parts)
-            self._cache(key, part)
-        return self._pages(args, source_name, first, part)
+            known = known or _PdfPages(parsed.page_count or 0)
+            known.pages.update((part.page or 0, part) for part in parsed.parts)
+            self._cache(key, known)
+            pages = parsed.parts
+        return self._pages(args, source_name, first, known.count, pages)
 
     def _page_room(self) -> int:
         return self.max_chars - _FOOTER_RESERVE - 200
 
-    def _cached(self, key: tuple[str, str, str, int] | None) -> _PdfPart | None:
-        """The parsed pages of a PDF read before from this page, when its etag is unchanged."""
+    def _cached(self, key: tuple[str, str, str] | None) -> _PdfPages | None:
+        """The pages parsed so far of a PDF read before, when its etag is unchanged."""
         if key is None:
             return None
         with self._pdf_lock:
             return self._pdf_cache.get(key)
 
-    def _cache(self, key: tuple[str, str, str, int] | None, part: _PdfPart) -> None:
+    def _cache(self, key: tuple[str, str, str] | None, known: _PdfPages) -> None:
         if key is None:
             return
         with self._pdf_lock:
-            self._pdf_cache[key] = part
+            self._pdf_cache[key] = known
             while len(self._pdf_cache) > _PDF_CACHE_SIZE:
                 self._pdf_cache.popitem(last=False)
 
     def _pages(
-        self, args: ReadFileInput, source_name: str, first: FileContent, part: _PdfPart
+        self,
+        args: ReadFileInput,
+        source_name: str,
+        first: FileContent,
+        count: int,
+        parsed: list[TextPart],
     ) -> ToolResult:
-        count, parsed = part.count, part.pages
         if count == 0 or args.page > count:
             raise ToolError(
                 f"Error: '{args.path}' has {count} page{'s' if count != 1 else ''}; page "
@@ -399,12 +406,27 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         return ToolResult(content=content, artifact=artifact)
 
 
-@dataclass(frozen=True)
-class _PdfPart:
-    """A PDF's page count and the pages parsed from the one asked for (as many as fit)."""
+@dataclass
+class _PdfPages:
+    """A PDF's page count and the pages parsed so far, by number."""
 
     count: int
-    pages: list[TextPart]
+    pages: dict[int, TextPart] = field(default_factory=dict)
+
+    def run_from(self, first: int, room: int) -> list[TextPart] | None:
+        """Cached pages from ``first`` on, enough to fill ``room`` characters or to reach the
+        last page; None when one of them was never parsed."""
+        run: list[TextPart] = []
+        used = 0
+        for number in range(first, self.count + 1):
+            page = self.pages.get(number)
+            if page is None:
+                return None
+            run.append(page)
+            used += len(page.text)
+            if used > room:
+                break
+        return run if run or first > self.count else None
 
 
 def _align_start(content: bytes, start: int, encoding: str) -> tuple[bytes, int]:

@@ -44,7 +44,7 @@ async def test_one_page_of_fifty_sharing_a_slow_stream_parses_that_page_only(
 ) -> None:
     data = inflating_pdf(50, 300_000, text=b"first page text")
     (fresh_sandbox.files_dir / "fifty.pdf").write_bytes(data)
-    tool = ReadFileTool(fresh_client, source_id=fresh_sandbox.file_source_id, max_chars=300)
+    tool = ReadFileTool(fresh_client, source_id=fresh_sandbox.file_source_id, max_chars=2000)
     started = time.perf_counter()
     result, stall = await max_stall(tool.arun(path="fifty.pdf", page=2))
     seconds = time.perf_counter() - started
@@ -68,7 +68,7 @@ async def test_pdf_pages_are_read_one_part_at_a_time(
     (fresh_sandbox.files_dir / "pages.pdf").write_bytes(
         text_pdf([f"text of page {n}" for n in range(1, 41)])
     )
-    tool = ReadFileTool(fresh_client, source_id=fresh_sandbox.file_source_id, max_chars=800)
+    tool = ReadFileTool(fresh_client, source_id=fresh_sandbox.file_source_id, max_chars=1000)
     seen: list[int] = []
     page = 1
     while True:
