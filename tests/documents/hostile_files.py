@@ -15,9 +15,12 @@ SLOW_OPS = b"BT /F1 1 Tf 1 0 0 1 0 0 Tm (A) Tj ET\n"
 """One text-showing operation: pypdf's text extraction spends real time on each."""
 
 
-def inflating_pdf(pages: int = 1, inflated: int = 5_000_000, text: bytes = b"") -> bytes:
+def inflating_pdf(
+    pages: int = 1, inflated: int = 5_000_000, text: bytes = b"", plain_first: bytes = b""
+) -> bytes:
     """A PDF of ``pages`` pages sharing one Flate content stream that inflates to about
-    ``inflated`` bytes of text operators (a few KB on disk); ``text`` is shown first."""
+    ``inflated`` bytes of text operators (a few KB on disk); ``text`` is shown first. With
+    ``plain_first`` the first page is instead a plain page showing those lines."""
     ops = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET\n" if text else b""
     ops += SLOW_OPS * (inflated // len(SLOW_OPS))
     stream = zlib.compress(ops, 9)
@@ -33,6 +36,11 @@ def inflating_pdf(pages: int = 1, inflated: int = 5_000_000, text: bytes = b"") 
         b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
         for _ in range(pages)
     ]
+    if plain_first:
+        lines = b") Tj 0 -14 Td (".join(plain_first.split(b"\n"))
+        ops = b"BT /F1 12 Tf 72 720 Td (" + lines + b") Tj ET"
+        objects.append(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
+        objects[4] = objects[4].replace(b"/Contents 4 0 R", b"/Contents %d 0 R" % len(objects))
     return _pdf(objects)
 
 
