@@ -93,8 +93,8 @@ def test_large_deep_wide_json_renders_in_linear_time_and_memory() -> None:
     text = result[0].text
     assert json.loads(text) == value  # the rendering is still exactly the JSON
     assert len(text) < 3 * len(data)  # indentation stays bounded
-    assert seconds < 15.0
-    assert peak < 30 * len(data)
+    assert seconds < 30.0
+    assert peak < 30 * len(data)  # before: a full dump per level, ~240x the file
 
 
 def test_render_json_keeps_short_containers_on_one_line() -> None:
