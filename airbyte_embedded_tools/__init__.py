@@ -38,11 +38,13 @@ if TYPE_CHECKING:
         ApiDocumentLoader,
         DocumentRecord,
         FileDocumentLoader,
+        FileLoadOptions,
         LinkHeaderPaginator,
         LoadState,
         NextUrlPaginator,
         OffsetPaginator,
         Paginator,
+        ParseBudget,
         StripePaginator,
     )
     from .tools import (
@@ -57,11 +59,13 @@ _DOCUMENTS = (
     "ApiDocumentLoader",
     "DocumentRecord",
     "FileDocumentLoader",
+    "FileLoadOptions",
     "LinkHeaderPaginator",
     "LoadState",
     "NextUrlPaginator",
     "OffsetPaginator",
     "Paginator",
+    "ParseBudget",
     "StripePaginator",
 )
 _TOOLS = (
@@ -97,6 +101,7 @@ __all__ = [
     "FileContent",
     "FileDocumentLoader",
     "FileEntry",
+    "FileLoadOptions",
     "FolderListing",
     "IncompleteReadError",
     "InvalidRequestError",
@@ -107,6 +112,7 @@ __all__ = [
     "NotFoundError",
     "OffsetPaginator",
     "Paginator",
+    "ParseBudget",
     "PermissionDeniedError",
     "ProxyApiRequestTool",
     "ProxyResponse",

@@ -6,6 +6,7 @@ and ``airbyte_embedded_tools.llama_index.AirbyteEmbeddedReader``.
 
 from __future__ import annotations
 
+from .bounded import ParseBudget, ParsedFile, aextract_text_bounded, extract_text_bounded
 from .errors import ParseError, UnsupportedFormatError
 from .loader import (
     ApiDocumentLoader,
@@ -14,7 +15,9 @@ from .loader import (
     FileState,
     LoadState,
     SkippedFile,
+    file_documents,
 )
+from .options import FileLoadKwargs, FileLoadOptions
 from .parsers import TextPart, decode_text, detect_format, extract_text
 from .records import (
     LinkHeaderPaginator,
@@ -32,6 +35,8 @@ __all__ = [
     "ApiDocumentLoader",
     "DocumentRecord",
     "FileDocumentLoader",
+    "FileLoadKwargs",
+    "FileLoadOptions",
     "FileState",
     "LinkHeaderPaginator",
     "LoadState",
@@ -39,15 +44,20 @@ __all__ = [
     "OffsetPaginator",
     "PageRequest",
     "Paginator",
+    "ParseBudget",
     "ParseError",
+    "ParsedFile",
     "SinglePage",
     "SkippedFile",
     "StripePaginator",
     "TextPart",
     "UnsupportedFormatError",
+    "aextract_text_bounded",
     "decode_text",
     "detect_format",
     "extract_records",
     "extract_text",
+    "extract_text_bounded",
+    "file_documents",
     "render_record",
 ]

@@ -17,9 +17,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
+from typing_extensions import Unpack
 
 from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools.errors import (
@@ -29,10 +30,20 @@ from airbyte_embedded_tools.errors import (
     PermissionDeniedError,
     RangeNotSatisfiableError,
 )
-from airbyte_embedded_tools.models import FileEntry
+from airbyte_embedded_tools.models import FileContent, FileEntry
 
+from .bounded import aextract_text_bounded, extract_text_bounded
 from .errors import ParseError, UnsupportedFormatError
-from .parsers import SNIFF_BYTES, detect_format, extract_text, sniff_format
+from .options import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_PDF_BYTES,
+    DEFAULT_MAX_SIZE,
+    FileLoadKwargs,
+    FileLoadOptions,
+    OnUnsupported,
+    PdfMode,
+)
+from .parsers import SNIFF_BYTES, TextPart, detect_format, sniff_format
 from .progress import Progress, progress_bar
 from .records import (
     DEFAULT_MAX_VALUE_CHARS,
@@ -58,33 +69,31 @@ __all__ = [
     "DocumentLoaderCore",
     "DocumentRecord",
     "FileDocumentLoader",
+    "FileLoadOptions",
     "FileState",
     "LoadState",
     "OnUnsupported",
     "PdfMode",
     "SkippedFile",
+    "documents_of_parts",
+    "file_document",
     "file_document_id",
+    "file_documents",
     "glob_to_regex",
     "record_document_id",
 ]
 
 logger = get_logger(__name__)
 
-DEFAULT_MAX_SIZE = 32 * 1024 * 1024
-"""Files larger than this (bytes) are not read: their text would not fit a document anyway."""
-DEFAULT_MAX_PDF_BYTES = 16 * 1024 * 1024
-"""PDF text extraction needs the whole file in memory: larger PDFs are not read."""
-DEFAULT_MAX_CONCURRENCY = 8
 WHOLE_READ_BYTES = 1024 * 1024
 """Files up to this size are read in one request; larger ones are streamed in ranged chunks."""
+RESUME_ATTEMPTS = 3
+"""A whole-file read that comes back short is resumed with ranged reads this many times."""
 
 DOCUMENT_NAMESPACE = uuid.uuid5(
     uuid.NAMESPACE_URL, "https://pypi.org/project/airbyte-embedded-tools"
 )
 """Namespace of the deterministic document ids."""
-
-PdfMode = Literal["file", "page"]
-OnUnsupported = Literal["skip", "metadata"]
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,71 @@ class _TooLargeError(Exception):
     """A streamed file went past its byte limit."""
 
 
+class _UnverifiedReadError(Exception):
+    """The bytes read do not match the listing (size or ETag): the file is not loaded."""
+
+
+def _check_etag(entry: FileEntry, read: FileContent) -> None:
+    """``_UnverifiedReadError`` when the read's ETag is not the listed one (a new version)."""
+    if entry.etag and read.etag and entry.etag.strip('"') != read.etag.strip('"'):
+        raise _UnverifiedReadError(
+            "the file changed after it was listed (another ETag): not loaded, retried next run"
+        )
+
+
+def file_document(
+    source_id: str, entry: FileEntry, text: str, page: int | None = None
+) -> DocumentRecord:
+    """The document of a listed file (or of one PDF page): stable id, text, file metadata."""
+    metadata: dict[str, Any] = {
+        "source_id": source_id,
+        "path": entry.path,
+        "file_name": entry.name,
+        "size": entry.size,
+        "last_modified": entry.last_modified.isoformat() if entry.last_modified else None,
+        "content_type": entry.content_type or mimetypes.guess_type(entry.path)[0],
+        "etag": entry.etag,
+        "page": page,
+    }
+    return DocumentRecord(file_document_id(source_id, entry.path, page), text, metadata)
+
+
+def documents_of_parts(
+    source_id: str, entry: FileEntry, parts: Sequence[TextPart], pdf_mode: PdfMode = "file"
+) -> list[DocumentRecord]:
+    """A file's documents from its extracted text: one per file, or one per PDF page with
+    ``pdf_mode="page"``; none when there is no text."""
+    if pdf_mode == "page" and any(part.page is not None for part in parts):
+        return [
+            file_document(source_id, entry, part.text, part.page)
+            for part in parts
+            if part.text.strip()
+        ]
+    text = "\n\n".join(part.text for part in parts if part.text)
+    return [file_document(source_id, entry, text, None)] if text.strip() else []
+
+
+def file_documents(
+    source_id: str,
+    entry: FileEntry,
+    content: bytes,
+    *,
+    options: FileLoadOptions | None = None,
+) -> list[DocumentRecord]:
+    """The documents of one file whose bytes were read (and verified) already, parsed within
+    ``options.parse_budget``: what the loader makes of a file, for callers that read files
+    themselves (e.g. batch workers). Blocking (a PDF parses in a child process).
+
+    Raises ``ParseError`` (malformed or over budget), ``UnsupportedFormatError`` (binary),
+    ``ImportError`` (PDF without pypdf); an empty list when the file has no text.
+    """
+    options = options or FileLoadOptions()
+    parsed = extract_text_bounded(
+        content, path=entry.path, content_type=entry.content_type, budget=options.parse_budget
+    )
+    return documents_of_parts(source_id, entry, parsed.parts, options.pdf_mode)
+
+
 @dataclass
 class _Outcome:
     """What loading one file gave: documents, the state to remember (None: retry next run)."""
@@ -256,39 +330,25 @@ class FileDocumentLoader:
         client: AirbyteEmbeddedClient,
         source_id: str,
         *,
-        prefix: str = "",
-        recursive: bool = True,
-        include: Sequence[str] | str | None = None,
-        exclude: Sequence[str] | str | None = None,
-        content_types: Sequence[str] | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES,
-        pdf_mode: PdfMode = "file",
-        on_unsupported: OnUnsupported = "skip",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         state: LoadState | None = None,
-        show_progress: bool = False,
+        options: FileLoadOptions | None = None,
+        **kwargs: Unpack[FileLoadKwargs],
     ) -> None:
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
-        if pdf_mode not in ("file", "page"):
-            raise ValueError("pdf_mode must be 'file' or 'page'")
-        if on_unsupported not in ("skip", "metadata"):
-            raise ValueError("on_unsupported must be 'skip' or 'metadata'")
+        """Options as keywords (``prefix=...``, see ``FileLoadOptions``) or as ``options``
+        (keywords given as well override its values)."""
+        if options is None:
+            options = FileLoadOptions.model_validate(kwargs)
+        elif kwargs:
+            options = FileLoadOptions.model_validate(
+                {**options.model_dump(), "parse_budget": options.parse_budget, **kwargs}
+            )
         self.client = client
         self.source_id = source_id
-        self.prefix = prefix
-        self.recursive = recursive
-        self._include = _Globs(include)
-        self._exclude = _Globs(exclude)
-        self.content_types = [c.lower() for c in content_types] if content_types else None
-        self.max_size = max_size
-        self.max_pdf_bytes = max_pdf_bytes
-        self.pdf_mode = pdf_mode
-        self.on_unsupported = on_unsupported
-        self.max_concurrency = max_concurrency
+        self.options = options
+        self._include = _Globs(options.include)
+        self._exclude = _Globs(options.exclude)
+        self.content_types = [c.lower() for c in options.content_types or ()] or None
         self.previous_state = state
-        self.show_progress = show_progress
         self.state: LoadState | None = state.model_copy(deep=True) if state else LoadState()
         self.removed: list[str] = []
         self.skipped: list[SkippedFile] = []
@@ -313,10 +373,10 @@ class FileDocumentLoader:
         self.state, self.removed, self.skipped = state, [], []
         seen: set[str] = set()
         pending: deque[asyncio.Task[_Outcome]] = deque()
-        progress = progress_bar(self.show_progress, desc="files", unit="file")
+        progress = progress_bar(self.options.show_progress, desc="files", unit="file")
         try:
             async for entry in self.client.iter_files(
-                self.source_id, self.prefix, recursive=self.recursive
+                self.source_id, self.options.prefix, recursive=self.options.recursive
             ):
                 if not self.selects(entry):
                     continue
@@ -326,7 +386,7 @@ class FileDocumentLoader:
                     progress.update(1)
                     continue
                 pending.append(asyncio.create_task(self._load(entry)))
-                if len(pending) >= self.max_concurrency:
+                if len(pending) >= self.options.max_concurrency:
                     for document in self._settle(await pending.popleft(), state, progress):
                         yield document
             while pending:
@@ -361,6 +421,8 @@ class FileDocumentLoader:
             raise
         except _TooLargeError as exc:
             return self._unsupported(entry, current, str(exc))
+        except _UnverifiedReadError as exc:
+            return self._skip(entry, None, str(exc))
         except UnsupportedFormatError as exc:
             return self._unsupported(entry, current, exc.message)
         except ParseError as exc:
@@ -373,9 +435,10 @@ class FileDocumentLoader:
             return self._skip(entry, None, f"could not be read: {exc}")
 
     async def _load_entry(self, entry: FileEntry, current: FileState) -> _Outcome:
+        options = self.options
         size = entry.size
-        if self.max_size is not None and size is not None and size > self.max_size:
-            raise _TooLargeError(f"larger than max_size ({size} > {self.max_size} bytes)")
+        if options.max_size is not None and size is not None and size > options.max_size:
+            raise _TooLargeError(f"larger than max_size ({size} > {options.max_size} bytes)")
         fmt = detect_format(entry.path, entry.content_type)
         content: bytes | None = b"" if size == 0 else None
         if fmt is None and content is None:
@@ -384,11 +447,12 @@ class FileDocumentLoader:
             if fmt is None:
                 kind = entry.content_type or "no content type"
                 raise UnsupportedFormatError(f"unsupported binary format ({kind})")
-            if size is not None and len(head) >= size:
+            if size is not None and len(head) == size:
                 content = head
-        limit = self.max_size
+        limit = options.max_size
         if fmt == "pdf":
-            limit = self.max_pdf_bytes if limit is None else min(limit, self.max_pdf_bytes)
+            pdf_limit = options.max_pdf_bytes
+            limit = pdf_limit if limit is None else min(limit, pdf_limit)
             if size is not None and size > limit:
                 raise _TooLargeError(
                     f"PDF larger than max_pdf_bytes ({size} > {limit} bytes): "
@@ -396,20 +460,11 @@ class FileDocumentLoader:
                 )
         if content is None:
             content = await self._read_all(entry, limit)
-        if fmt == "pdf" or len(content) > WHOLE_READ_BYTES:
-            parts = await asyncio.to_thread(
-                extract_text, content, path=entry.path, content_type=entry.content_type
-            )
-        else:
-            parts = extract_text(content, path=entry.path, content_type=entry.content_type)
+        parsed = await aextract_text_bounded(
+            content, path=entry.path, content_type=entry.content_type, budget=options.parse_budget
+        )
         del content
-        if self.pdf_mode == "page" and fmt == "pdf":
-            documents = [
-                self._document(entry, part.text, part.page) for part in parts if part.text.strip()
-            ]
-        else:
-            text = "\n\n".join(part.text for part in parts if part.text)
-            documents = [self._document(entry, text, None)] if text.strip() else []
+        documents = documents_of_parts(self.source_id, entry, parsed.parts, options.pdf_mode)
         if not documents:
             return self._unsupported(entry, current, "no text in the file")
         return _Outcome(entry.path, documents, current)
@@ -423,12 +478,39 @@ class FileDocumentLoader:
         return read.content
 
     async def _read_all(self, entry: FileEntry, limit: int | None) -> bytes:
-        """The whole file: one request when small, else streamed, stopping past ``limit`` bytes."""
+        """The whole file, verified against the listing: one request when small (resumed with
+        ranged reads when the answer is short), else streamed, stopping past ``limit`` bytes.
+
+        Raises ``_UnverifiedReadError`` when the bytes do not match the listed size or ETag
+        after ``RESUME_ATTEMPTS`` tries: such a file is skipped and stays out of the state.
+        """
         if entry.size is not None and entry.size <= WHOLE_READ_BYTES:
-            content = (await self.client.read_file(self.source_id, entry.path)).content
-            if limit is not None and len(content) > limit:
-                raise _TooLargeError(f"larger than the limit of {limit} bytes")
-            return content
+            read = await self.client.read_file(self.source_id, entry.path)
+            _check_etag(entry, read)
+            content = read.content
+            for _ in range(RESUME_ATTEMPTS):
+                if len(content) >= entry.size:
+                    break
+                rest = await self.client.read_file(
+                    self.source_id, entry.path, len(content), entry.size - 1
+                )
+                _check_etag(entry, rest)
+                if rest.start != len(content) or not rest.content:
+                    break
+                content += rest.content
+        else:
+            content = await self._stream_all(entry, limit)
+        if limit is not None and len(content) > limit:
+            raise _TooLargeError(f"larger than the limit of {limit} bytes")
+        if entry.size is not None and len(content) != entry.size:
+            raise _UnverifiedReadError(
+                f"read {len(content)} bytes where the listing says {entry.size}: "
+                "not loaded, retried next run"
+            )
+        return content
+
+    async def _stream_all(self, entry: FileEntry, limit: int | None) -> bytes:
+        """The file through ranged reads, stopping as soon as it passes ``limit`` bytes."""
         chunks: list[bytes] = []
         total = 0
         stream = self.client.stream_file(self.source_id, entry.path)
@@ -444,23 +526,10 @@ class FileDocumentLoader:
                 await aclose()
         return b"".join(chunks)
 
-    def _document(self, entry: FileEntry, text: str, page: int | None) -> DocumentRecord:
-        metadata: dict[str, Any] = {
-            "source_id": self.source_id,
-            "path": entry.path,
-            "file_name": entry.name,
-            "size": entry.size,
-            "last_modified": entry.last_modified.isoformat() if entry.last_modified else None,
-            "content_type": entry.content_type or mimetypes.guess_type(entry.path)[0],
-            "etag": entry.etag,
-            "page": page,
-        }
-        return DocumentRecord(file_document_id(self.source_id, entry.path, page), text, metadata)
-
     def _unsupported(self, entry: FileEntry, current: FileState, reason: str) -> _Outcome:
         """A file without text: a metadata-only document, or skipped, as ``on_unsupported`` says."""
-        if self.on_unsupported == "metadata":
-            return _Outcome(entry.path, [self._document(entry, "", None)], current)
+        if self.options.on_unsupported == "metadata":
+            return _Outcome(entry.path, [file_document(self.source_id, entry, "", None)], current)
         return self._skip(entry, current, reason)
 
     def _skip(self, entry: FileEntry, state: FileState | None, reason: str) -> _Outcome:

@@ -11,6 +11,7 @@ import io
 import json
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from itertools import islice
@@ -22,14 +23,20 @@ from .errors import ParseError, UnsupportedFormatError
 
 __all__ = [
     "FORMATS",
+    "MAX_CSV_LINE_CHARS",
+    "MAX_INDENT_LEVELS",
+    "MAX_NESTING",
     "PDF_EXTRA_HINT",
     "SNIFF_BYTES",
     "TextPart",
     "decode_text",
     "detect_format",
     "extract_text",
+    "pdf_pages",
     "render_json",
+    "require_pypdf",
     "sniff_format",
+    "text_encoding",
 ]
 
 logger = get_logger(__name__)
@@ -44,6 +51,13 @@ CSV_BLOCK_CHARS = 2000
 
 SNIFF_BYTES = 8192
 """How many leading bytes ``sniff_format`` looks at."""
+
+MAX_CSV_LINE_CHARS = 1024 * 1024
+"""A CSV line longer than this is a ``ParseError`` (the csv module holds a row whole)."""
+MAX_NESTING = 256
+"""JSON nested deeper than this is a ``ParseError`` (no real document needs more)."""
+MAX_INDENT_LEVELS = 16
+"""JSON containers deeper than this are rendered flat, so indentation stays bounded."""
 
 DELIMITERS = ",;\t|"
 """CSV delimiters recognised, in order of preference when they split rows equally well."""
@@ -153,17 +167,42 @@ def decode_text(content: bytes) -> str:
         return content.decode("latin-1")
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def text_encoding(head: bytes, *, bom: bool = True) -> str:
+    """The encoding ``decode_text`` reads a file starting with ``head`` in: ``utf-32-le``,
+    ``utf-32-be``, ``utf-16-le``, ``utf-16-be`` (BOM or BOM-less), else ``utf-8`` (which also
+    stands for the 8-bit fallbacks: one byte per code unit). Lets a reader of a byte window
+    keep to the encoding's character boundaries. ``bom=False``: bytes from inside a file,
+    where a BOM means nothing."""
+    for mark, name in _BOMS if bom else ():
+        if head.startswith(mark):
+            return name
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    return _bom_less_utf16(head) or "utf-8"
+
+
 def _bom_less_utf16(content: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' when the bytes look like BOM-less UTF-16 (every other byte NUL)."""
+    """'utf-16-le'/'utf-16-be' when the bytes look like BOM-less UTF-16 (most of every other
+    byte NUL)."""
     sample = content[:SNIFF_BYTES]
     if len(sample) < 4 or len(sample) % 2:
         return None
     odd_nuls = sample[1::2].count(0)
     even_nuls = sample[0::2].count(0)
     half = len(sample) // 2
-    if odd_nuls > 0.9 * half and even_nuls == 0:
+    # Text in UTF-8 or an 8-bit code page has no NUL bytes at all: many on one side is UTF-16
+    # (ASCII and Latin-1 characters), a few on the other are characters like U+xx00.
+    if odd_nuls > 0.5 * half and even_nuls < 0.05 * half:
         return "utf-16-le"
-    if even_nuls > 0.9 * half and odd_nuls == 0:
+    if even_nuls > 0.5 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
     return None
 
@@ -226,30 +265,54 @@ def _csv_text(text: str, path: str) -> str:
     """CSV rows as blocks of about ``CSV_BLOCK_CHARS``, each block led by the header row.
 
     Blocks are separated by a blank line, so text splitters cut between blocks and every chunk
-    keeps the column names.
+    keeps the column names. Rows are streamed (memory stays near the size of the text); a line
+    longer than ``MAX_CSV_LINE_CHARS`` is a ``ParseError``: the csv module would hold it as one
+    row of millions of fields (a 50 MB one-line file took over 1 GB).
     """
     if not text.strip():
         return ""
+    _check_line_lengths(text, path)
     delimiter = "\t" if path.lower().endswith(".tsv") else _sniff_delimiter(text)
+    blocks: list[str] = []
+    header: str | None = None
+    block: list[str] = []
+    size = 0
     try:
-        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row]
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            if not row:
+                continue
+            line = _csv_line(row)
+            if header is None:
+                header, block, size = line, [line], len(line)
+                continue
+            if len(block) > 1 and size + len(line) > CSV_BLOCK_CHARS:
+                blocks.append("\n".join(block))
+                block, size = [header], len(header)
+            block.append(line)
+            size += len(line) + 1
     except csv.Error as exc:
         raise ParseError(f"{path}: malformed CSV: {exc}") from exc
-    if not rows:
+    if header is None:
         return ""
-    header = _csv_line(rows[0])
-    blocks: list[str] = []
-    block: list[str] = [header]
-    size = len(header)
-    for row in rows[1:]:
-        line = _csv_line(row)
-        if len(block) > 1 and size + len(line) > CSV_BLOCK_CHARS:
-            blocks.append("\n".join(block))
-            block, size = [header], len(header)
-        block.append(line)
-        size += len(line) + 1
     blocks.append("\n".join(block))
     return "\n\n".join(blocks)
+
+
+def _check_line_lengths(text: str, path: str) -> None:
+    """``ParseError`` when a line of ``text`` is longer than ``MAX_CSV_LINE_CHARS``."""
+    if len(text) <= MAX_CSV_LINE_CHARS:
+        return
+    start = 0
+    while start < len(text):
+        end = text.rfind("\n", start, start + MAX_CSV_LINE_CHARS + 1)
+        if end == -1:
+            if len(text) - start > MAX_CSV_LINE_CHARS:
+                raise ParseError(
+                    f"{path}: a CSV line is longer than {MAX_CSV_LINE_CHARS} characters "
+                    "(too wide to split into rows)"
+                )
+            return
+        start = end + 1
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -288,11 +351,7 @@ def _csv_line(row: list[str]) -> str:
 def _json_text(text: str, path: str) -> str:
     if not text.strip():
         return ""
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise ParseError(f"{path}: malformed JSON: {exc}") from exc
-    return render_json(value)
+    return render_json(_load_json(text, path), path=path)
 
 
 def _jsonl_text(text: str, path: str) -> str:
@@ -300,33 +359,122 @@ def _jsonl_text(text: str, path: str) -> str:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except ValueError as exc:
-            raise ParseError(f"{path}: malformed JSON on line {number}: {exc}") from exc
+        value = _load_json(line, path, where=f" on line {number}")
         lines.append(json.dumps(value, ensure_ascii=False))
     return "\n".join(lines)
 
 
-def render_json(value: Any, *, width: int = 80, indent: str = "  ") -> str:
-    """JSON pretty but compact: a container fitting in ``width`` characters stays on one line."""
-    return _render_json(value, width, indent, "")
+def _load_json(text: str, path: str, *, where: str = "") -> Any:
+    """``json.loads`` with nesting beyond ``MAX_NESTING`` (or the interpreter's stack) as a
+    ``ParseError`` rather than a ``RecursionError`` that would abort the caller's whole run."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ParseError(
+            f"{path}: JSON nested too deeply{where} (more than {MAX_NESTING} levels)"
+        ) from None
+    except ValueError as exc:
+        raise ParseError(f"{path}: malformed JSON{where}: {exc}") from exc
+    depth = _nesting(value)
+    if depth > MAX_NESTING:
+        raise ParseError(
+            f"{path}: JSON nested too deeply{where} ({depth} levels, at most {MAX_NESTING})"
+        )
+    return value
 
 
-def _render_json(value: Any, width: int, indent: str, pad: str) -> str:
-    flat = json.dumps(value, ensure_ascii=False)
-    if not isinstance(value, (dict, list)) or not value or len(pad) + len(flat) <= width:
-        return flat
+def _nesting(value: Any) -> int:
+    """How deep containers nest in ``value`` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if depth <= MAX_NESTING:
+            stack.extend((child, depth) for child in item)
+    return deepest
+
+
+def render_json(
+    value: Any, *, width: int = 80, indent: str = "  ", path: str = "JSON value"
+) -> str:
+    """JSON pretty but compact: a container fitting in ``width`` characters stays on one line.
+
+    Linear in the size of ``value``: each container is tried flat with a budget of ``width``
+    characters (never a full dump of its subtree), and containers deeper than
+    ``MAX_INDENT_LEVELS`` are written flat, so indentation cannot multiply the text. Raises
+    ``ParseError`` (naming ``path``) beyond ``MAX_NESTING`` levels.
+    """
+    if _nesting(value) > MAX_NESTING:
+        raise ParseError(f"{path}: JSON nested too deeply (at most {MAX_NESTING} levels)")
+    out: list[str] = []
+    _render_json(value, width, indent, 0, out)
+    return "".join(out)
+
+
+def _render_json(value: Any, width: int, indent: str, level: int, out: list[str]) -> None:
+    pad = indent * level
+    if not isinstance(value, (dict, list)) or not value:
+        out.append(json.dumps(value, ensure_ascii=False))
+        return
+    flat = _flat_json(value, width - len(pad))
+    if flat is not None:
+        out.append(flat)
+        return
+    if level >= MAX_INDENT_LEVELS:
+        out.append(json.dumps(value, ensure_ascii=False))
+        return
     inner = pad + indent
-    if isinstance(value, dict):
-        items = [
-            f"{inner}{json.dumps(str(key), ensure_ascii=False)}: "
-            f"{_render_json(item, width, indent, inner)}"
-            for key, item in value.items()
-        ]
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    items = [inner + _render_json(item, width, indent, inner) for item in value]
-    return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    out.append(opening + "\n")
+    items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+    for index, (key, item) in enumerate(items):
+        if index:
+            out.append(",\n")
+        out.append(inner)
+        if isinstance(value, dict):
+            out.append(json.dumps(str(key), ensure_ascii=False) + ": ")
+        _render_json(item, width, indent, level + 1, out)
+    out.append(f"\n{pad}{closing}")
+
+
+def _flat_json(value: Any, budget: int) -> str | None:
+    """``json.dumps(value)`` when it is at most ``budget`` characters, else None; the work done
+    is bounded by ``budget``, not by the size of ``value``."""
+    if budget <= 0:
+        return None
+    if isinstance(value, str) and len(value) + 2 > budget:
+        return None
+    if not isinstance(value, (dict, list)) or not value:
+        flat = json.dumps(value, ensure_ascii=False)
+        return flat if len(flat) <= budget else None
+    parts: list[str] = []
+    used = 2
+    is_dict = isinstance(value, dict)
+    items: Iterable[tuple[Any, Any]] = (
+        value.items() if isinstance(value, dict) else ((None, item) for item in value)
+    )
+    for key, item in items:
+        if parts:
+            used += 2
+        key_text = json.dumps(str(key), ensure_ascii=False) + ": " if is_dict else ""
+        used += len(key_text)
+        if used >= budget:
+            return None
+        child = _flat_json(item, budget - used)
+        if child is None:
+            return None
+        used += len(child)
+        parts.append(key_text + child)
+    if used > budget:
+        return None
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    return opening + ", ".join(parts) + closing
 
 
 def _html_text(text: str) -> str:
@@ -405,26 +553,59 @@ class _HTMLText(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _pdf_parts(content: bytes, path: str) -> list[TextPart]:
+def require_pypdf() -> None:
+    """``ImportError`` naming the ``pdf`` extra when ``pypdf`` cannot be imported."""
     try:
-        from pypdf import PdfReader
+        import pypdf  # noqa: F401
     except ImportError as exc:
         raise ImportError(f"Reading PDF files needs pypdf: {PDF_EXTRA_HINT}") from exc
+
+
+def pdf_pages(
+    content: bytes,
+    path: str,
+    *,
+    first_page: int = 1,
+    stop_after_chars: int | None = None,
+    max_page_chars: int | None = None,
+) -> tuple[int, list[TextPart]]:
+    """The page count of a PDF and the text of its pages from ``first_page`` on.
+
+    Only the pages asked for are parsed: extraction stops after the page that brings the text
+    past ``stop_after_chars``; each page's text is cut at ``max_page_chars``. Runs in this
+    process without a time bound: callers wanting one use ``bounded.extract_text_bounded``.
+    """
+    require_pypdf()
+    from pypdf import PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseError(f"{path}: the PDF is encrypted")
-        pages = list(reader.pages)
-    except ParseError:
+        count = len(reader.pages)
+    except (ParseError, MemoryError):
         raise
     except Exception as exc:
         raise ParseError(f"{path}: malformed PDF: {exc}") from exc
     parts: list[TextPart] = []
-    for number, page in enumerate(pages, start=1):
+    used = 0
+    for number in range(first_page, count + 1):
         try:
-            text = page.extract_text() or ""
+            text = reader.pages[number - 1].extract_text() or ""
+        except MemoryError:
+            raise
         except Exception as exc:
             logger.warning("%s: no text from PDF page %d: %s", path, number, exc)
             text = ""
-        parts.append(TextPart(_normalise_newlines(text).strip(), page=number))
-    return parts
+        text = _normalise_newlines(text).strip()
+        if max_page_chars is not None:
+            text = text[:max_page_chars]
+        parts.append(TextPart(text, page=number))
+        used += len(text)
+        if stop_after_chars is not None and used > stop_after_chars:
+            break
+    return count, parts
+
+
+def _pdf_parts(content: bytes, path: str) -> list[TextPart]:
+    return pdf_pages(content, path)[1]

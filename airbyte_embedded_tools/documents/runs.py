@@ -23,6 +23,7 @@ from .loader import (
     LoadState,
     SkippedFile,
 )
+from .options import FileLoadOptions
 
 __all__ = [
     "CoreFactory",
@@ -78,11 +79,11 @@ class LoaderRuns:
         return self.access.aiterate(self._run)
 
 
-def file_core_factory(source_id: str, **options: Any) -> CoreFactory:
+def file_core_factory(source_id: str, options: FileLoadOptions) -> CoreFactory:
     """A factory of ``FileDocumentLoader`` cores with these options."""
 
     def make(client: AirbyteEmbeddedClient, state: LoadState | None) -> DocumentLoaderCore:
-        return FileDocumentLoader(client, source_id, state=state, **options)
+        return FileDocumentLoader(client, source_id, state=state, options=options)
 
     return make
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 try:
@@ -13,16 +13,10 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
         "AirbyteEmbeddedLoader needs LangChain: pip install 'airbyte-embedded-tools[langchain]'"
     ) from exc
 
-from airbyte_embedded_tools.documents.loader import (
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_MAX_PDF_BYTES,
-    DEFAULT_MAX_SIZE,
-    DocumentRecord,
-    LoadState,
-    OnUnsupported,
-    PdfMode,
-    SkippedFile,
-)
+from typing_extensions import Unpack
+
+from airbyte_embedded_tools.documents.loader import DocumentRecord, LoadState, SkippedFile
+from airbyte_embedded_tools.documents.options import FileLoadKwargs, FileLoadOptions
 from airbyte_embedded_tools.documents.records import DEFAULT_MAX_VALUE_CHARS, Paginator
 from airbyte_embedded_tools.documents.runs import (
     CoreFactory,
@@ -59,32 +53,12 @@ class AirbyteEmbeddedLoader(BaseLoader):
         client: ClientLike,
         source_id: str | Source,
         *,
-        prefix: str = "",
-        recursive: bool = True,
-        include: Sequence[str] | str | None = None,
-        exclude: Sequence[str] | str | None = None,
-        content_types: Sequence[str] | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES,
-        pdf_mode: PdfMode = "file",
-        on_unsupported: OnUnsupported = "skip",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         state: LoadState | None = None,
-        show_progress: bool = False,
+        **options: Unpack[FileLoadKwargs],
     ) -> None:
+        """``options``: the keywords of ``FileLoadOptions`` (``prefix``, ``include``, ...)."""
         factory = file_core_factory(
-            source_id_of(source_id),
-            prefix=prefix,
-            recursive=recursive,
-            include=include,
-            exclude=exclude,
-            content_types=content_types,
-            max_size=max_size,
-            max_pdf_bytes=max_pdf_bytes,
-            pdf_mode=pdf_mode,
-            on_unsupported=on_unsupported,
-            max_concurrency=max_concurrency,
-            show_progress=show_progress,
+            source_id_of(source_id), FileLoadOptions.model_validate(options)
         )
         self._setup(client, source_id, factory, state)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from typing import Any
 
 try:
@@ -14,16 +14,10 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
         "AirbyteEmbeddedReader needs LlamaIndex: pip install 'airbyte-embedded-tools[llama-index]'"
     ) from exc
 
-from airbyte_embedded_tools.documents.loader import (
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_MAX_PDF_BYTES,
-    DEFAULT_MAX_SIZE,
-    DocumentRecord,
-    LoadState,
-    OnUnsupported,
-    PdfMode,
-    SkippedFile,
-)
+from typing_extensions import Unpack
+
+from airbyte_embedded_tools.documents.loader import DocumentRecord, LoadState, SkippedFile
+from airbyte_embedded_tools.documents.options import FileLoadKwargs, FileLoadOptions
 from airbyte_embedded_tools.documents.records import DEFAULT_MAX_VALUE_CHARS, Paginator
 from airbyte_embedded_tools.documents.runs import (
     LoaderRuns,
@@ -81,7 +75,7 @@ class _AsyncDocuments:
         return [document async for document in self]
 
 
-class AirbyteEmbeddedReader(BasePydanticReader):
+class AirbyteEmbeddedReader(BasePydanticReader, FileLoadOptions):
     """Reads a customer's files (or, with ``from_api``, API records) as LlamaIndex Documents.
 
     One Document per file (or per PDF page with ``pdf_mode="page"``), ``id_`` stable (source id
@@ -95,17 +89,6 @@ class AirbyteEmbeddedReader(BasePydanticReader):
     is_remote: bool = True
     client: Any = Field(exclude=True, description="AirbyteEmbeddedClient or its sync face.")
     source_id: str = Field(description="The Airbyte source to read.")
-    prefix: str = ""
-    recursive: bool = True
-    include: list[str] | None = None
-    exclude: list[str] | None = None
-    content_types: list[str] | None = None
-    max_size: int | None = DEFAULT_MAX_SIZE
-    max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES
-    pdf_mode: PdfMode = "file"
-    on_unsupported: OnUnsupported = "skip"
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
-    show_progress: bool = False
     api_path: str | None = Field(default=None, description="Set by from_api: the API listing.")
     params: dict[str, Any] | None = None
     record_path: str | None = "data"
@@ -121,18 +104,7 @@ class AirbyteEmbeddedReader(BasePydanticReader):
         client: ClientLike,
         source_id: str | Source,
         *,
-        prefix: str = "",
-        recursive: bool = True,
-        include: Sequence[str] | str | None = None,
-        exclude: Sequence[str] | str | None = None,
-        content_types: Sequence[str] | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES,
-        pdf_mode: PdfMode = "file",
-        on_unsupported: OnUnsupported = "skip",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         state: LoadState | None = None,
-        show_progress: bool = False,
         api_path: str | None = None,
         params: Mapping[str, Any] | None = None,
         record_path: str | None = "data",
@@ -140,22 +112,16 @@ class AirbyteEmbeddedReader(BasePydanticReader):
         max_records: int | None = None,
         connector: str | None = None,
         max_value_chars: int | None = DEFAULT_MAX_VALUE_CHARS,
+        **options: Unpack[FileLoadKwargs],
     ) -> None:
-        """File mode; ``from_api`` sets ``api_path`` and the record options instead."""
+        """File mode, ``options`` being the keywords of ``FileLoadOptions`` (``prefix``,
+        ``include``, ...); ``from_api`` sets ``api_path`` and the record options instead."""
+        file_options = FileLoadOptions.model_validate(options)
         super().__init__(
             client=client,
             source_id=source_id_of(source_id),
-            prefix=prefix,
-            recursive=recursive,
-            include=[include] if isinstance(include, str) else include,
-            exclude=[exclude] if isinstance(exclude, str) else exclude,
-            content_types=content_types,
-            max_size=max_size,
-            max_pdf_bytes=max_pdf_bytes,
-            pdf_mode=pdf_mode,
-            on_unsupported=on_unsupported,
-            max_concurrency=max_concurrency,
-            show_progress=show_progress,
+            **file_options.model_dump(),
+            parse_budget=file_options.parse_budget,
             api_path=api_path,
             params=dict(params) if params is not None else None,
             record_path=record_path,
@@ -177,20 +143,7 @@ class AirbyteEmbeddedReader(BasePydanticReader):
                 show_progress=self.show_progress,
             )
         else:
-            factory = file_core_factory(
-                self.source_id,
-                prefix=self.prefix,
-                recursive=self.recursive,
-                include=self.include,
-                exclude=self.exclude,
-                content_types=self.content_types,
-                max_size=self.max_size,
-                max_pdf_bytes=self.max_pdf_bytes,
-                pdf_mode=self.pdf_mode,
-                on_unsupported=self.on_unsupported,
-                max_concurrency=self.max_concurrency,
-                show_progress=self.show_progress,
-            )
+            factory = file_core_factory(self.source_id, file_options)
         self._runs = LoaderRuns(client, factory, state)
 
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,9 @@ from airbyte_embedded_tools.documents import (
     detect_format,
     extract_text,
 )
+from airbyte_embedded_tools.documents.bounded import ParseBudget, aextract_text_bounded
+from airbyte_embedded_tools.documents.options import DEFAULT_MAX_PDF_BYTES
+from airbyte_embedded_tools.documents.parsers import text_encoding
 from airbyte_embedded_tools.errors import NotFoundError, RangeNotSatisfiableError
 from airbyte_embedded_tools.models import FileContent
 from airbyte_embedded_tools.sources import Source
@@ -33,13 +37,14 @@ from .messages import ToolError, error_message
 from .names import ToolNames
 from .results import FileText, ToolResult
 
-__all__ = ["DEFAULT_MAX_PDF_BYTES", "ReadFileInput", "ReadFileTool"]
+__all__ = ["DEFAULT_MAX_PDF_BYTES", "DEFAULT_PARSE_BUDGET", "ReadFileInput", "ReadFileTool"]
 
-DEFAULT_MAX_PDF_BYTES = 20 * 1024 * 1024
-"""PDFs are parsed whole; larger ones are refused with a message."""
+DEFAULT_PARSE_BUDGET = ParseBudget(timeout=20.0, max_memory=512 * 1024 * 1024)
+"""What parsing one answer's part of a file may take (a PDF page past it is an error message)."""
 _FOOTER_RESERVE = 400
-_PDF_CACHE_SIZE = 4
+_PDF_CACHE_SIZE = 16
 _SNIFF_BYTES = 8192
+_UNIT = {"utf-8": 1, "utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
 _READABLE = "text, Markdown, CSV, JSON, JSON Lines, HTML and PDF"
 
 
@@ -85,6 +90,7 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         max_chars: int = DEFAULT_MAX_CHARS,
         window_bytes: int | None = None,
         max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES,
+        parse_budget: ParseBudget = DEFAULT_PARSE_BUDGET,
         name: str | None = None,
         names: ToolNames | None = None,
     ) -> None:
@@ -99,7 +105,9 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         )
         self.window_bytes = window_bytes or 4 * max_chars
         self.max_pdf_bytes = max_pdf_bytes
-        self._pdf_cache: OrderedDict[tuple[str, str, str], list[TextPart]] = OrderedDict()
+        self.parse_budget = parse_budget
+        self._pdf_cache: OrderedDict[tuple[str, str, str], _PdfPages] = OrderedDict()
+        self._encodings: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._pdf_lock = threading.Lock()
 
     def _describe(self) -> str:
@@ -137,7 +145,32 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
             fmt = self._sniff(window)
         if fmt == "pdf":
             return await self._read_pdf(args, source_name, source, access)
-        return self._text_part(window, fmt, source_name)
+        encoding = self._encoding(source, window)
+        return await self._text_part(window, fmt, source_name, encoding)
+
+    def _encoding(self, source: Source, window: FileContent) -> str:
+        """The file's text encoding, so that windows keep to its character boundaries: from
+        the BOM or byte pattern of a window at offset 0 (remembered by ETag for the windows
+        that follow), else guessed from this window's own bytes (BOM-less UTF-16 shows as
+        every other byte NUL)."""
+        key = (source.id, window.path, window.etag) if window.etag else None
+        if window.start == 0:
+            encoding = text_encoding(window.content[:_SNIFF_BYTES])
+            if key is not None:
+                with self._pdf_lock:
+                    self._encodings[key] = encoding
+                    while len(self._encodings) > _PDF_CACHE_SIZE:
+                        self._encodings.popitem(last=False)
+            return encoding
+        with self._pdf_lock:
+            known = self._encodings.get(key) if key else None
+        if known is not None:
+            return known
+        sample = window.content[:_SNIFF_BYTES]
+        guess = text_encoding(sample[: len(sample) - len(sample) % 2], bom=False)
+        if guess.startswith("utf-16") and window.start % 2:
+            guess = "utf-16-be" if guess == "utf-16-le" else "utf-16-le"
+        return guess
 
     async def _read_window(
         self, access: ClientAccess, source: Source, path: str, offset: int
@@ -171,29 +204,38 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
             ) from None
         return "text"
 
-    def _text_part(self, window: FileContent, fmt: str, source_name: str) -> ToolResult:
+    async def _text_part(
+        self, window: FileContent, fmt: str, source_name: str, encoding: str
+    ) -> ToolResult:
         """The text of a window: whole and formatted when it is the whole file and fits, else a
-        line-aligned part of it with the offset that continues."""
+        line-aligned part of it (on ``encoding``'s character boundaries) with the offset that
+        continues."""
         total = window.total_size
-        content, start = _align_start(window.content, window.start)
+        content, start = _align_start(window.content, window.start, encoding)
         at_eof = total is not None and start + len(content) >= total
         if total is None:
             at_eof = len(window.content) < self.window_bytes
         budget = self.max_chars - _FOOTER_RESERVE - 200
         if start == 0 and at_eof:
             try:
-                parts = extract_text(content, path=window.path, content_type=window.content_type)
+                parsed = await aextract_text_bounded(
+                    content,
+                    path=window.path,
+                    content_type=window.content_type,
+                    budget=self.parse_budget,
+                )
+                parts = parsed.parts
             except ParseError:
-                parts = []  # malformed (e.g. broken JSON): shown as it is below
+                parts = []  # malformed (e.g. broken JSON) or over budget: shown as it is below
             if parts and len(parts[0].text) <= budget:
                 text = parts[0].text
                 return self._answer(window, fmt, source_name, text, 0, len(content), at_eof=True)
         limit = len(content) if fmt == "html" else budget
-        chunk = _cut_bytes(content, limit, at_eof)
-        text = _chunk_text(chunk, fmt, window)
+        chunk = _cut_bytes(content, limit, at_eof, encoding)
+        text = _chunk_text(chunk, fmt, window, encoding, start)
         if len(text) > budget:
-            chunk = _cut_bytes(content, budget, at_eof=False)
-            text = cut_text(_chunk_text(chunk, fmt, window), budget)
+            chunk = _cut_bytes(content, budget, False, encoding)
+            text = cut_text(_chunk_text(chunk, fmt, window, encoding, start), budget)
         done = at_eof and len(chunk) == len(content)
         return self._answer(window, fmt, source_name, text, start, len(chunk), at_eof=done)
 
@@ -252,50 +294,75 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
                 f"Error: '{args.path}' is a {human_size(total)} PDF; this tool reads PDFs up to "
                 f"{human_size(self.max_pdf_bytes)}. Tell the user it is too large to read here."
             )
-        key = (source.id, args.path, first.etag or "") if first.etag else None
-        parts = self._cached(key)
-        if parts is None:
+        key = (source.id, args.path, first.etag) if first.etag else None
+        known = self._cached(key)
+        pages = known.run_from(args.page, self._page_room()) if known else None
+        if known is None or pages is None:
             data = first.content
             if total is not None and len(data) < total:
                 rest = await access.arun(
                     lambda client: client.read_file(source.id, args.path, len(data), total - 1)
                 )
                 data += rest.content
-            parts = extract_text(data, path=args.path, content_type=first.content_type)
-            self._cache(key, parts)
-        return self._pages(args, source_name, first, parts)
+            try:
+                parsed = await aextract_text_bounded(
+                    data,
+                    path=args.path,
+                    content_type=first.content_type or "application/pdf",
+                    budget=self.parse_budget,
+                    first_page=args.page,
+                    stop_after_chars=self._page_room(),
+                )
+            except ParseError as exc:
+                raise ToolError(
+                    f"Error: '{args.path}' could not be read as a PDF: {exc.message}. Tell the "
+                    "user this file cannot be read here."
+                ) from None
+            known = known or _PdfPages(parsed.page_count or 0)
+            known.pages.update((part.page or 0, part) for part in parsed.parts)
+            self._cache(key, known)
+            pages = parsed.parts
+        return self._pages(args, source_name, first, known.count, pages)
 
-    def _cached(self, key: tuple[str, str, str] | None) -> list[TextPart] | None:
-        """The parsed pages of a PDF read before, when its etag is unchanged."""
+    def _page_room(self) -> int:
+        return self.max_chars - _FOOTER_RESERVE - 200
+
+    def _cached(self, key: tuple[str, str, str] | None) -> _PdfPages | None:
+        """The pages parsed so far of a PDF read before, when its etag is unchanged."""
         if key is None:
             return None
         with self._pdf_lock:
             return self._pdf_cache.get(key)
 
-    def _cache(self, key: tuple[str, str, str] | None, parts: list[TextPart]) -> None:
+    def _cache(self, key: tuple[str, str, str] | None, known: _PdfPages) -> None:
         if key is None:
             return
         with self._pdf_lock:
-            self._pdf_cache[key] = parts
+            self._pdf_cache[key] = known
             while len(self._pdf_cache) > _PDF_CACHE_SIZE:
                 self._pdf_cache.popitem(last=False)
 
     def _pages(
-        self, args: ReadFileInput, source_name: str, first: FileContent, parts: list[TextPart]
+        self,
+        args: ReadFileInput,
+        source_name: str,
+        first: FileContent,
+        count: int,
+        parsed: list[TextPart],
     ) -> ToolResult:
-        count = len(parts)
         if count == 0 or args.page > count:
             raise ToolError(
                 f"Error: '{args.path}' has {count} page{'s' if count != 1 else ''}; page "
                 f"{args.page} does not exist. Use page=1 to {max(count, 1)}."
             )
-        head_room = self.max_chars - _FOOTER_RESERVE - 200
+        head_room = self._page_room()
         blocks: list[str] = []
         used = 0
         last = args.page - 1
         cut_note = ""
-        for index in range(args.page - 1, count):
-            text = parts[index].text or "(no text on this page: it may be a scanned image)"
+        for page in parsed:
+            index = (page.page or 1) - 1
+            text = page.text or "(no text on this page: it may be a scanned image)"
             block = f"--- page {index + 1} ---\n{text}"
             if blocks and used + len(block) + 1 > head_room:
                 break
@@ -339,33 +406,93 @@ class ReadFileTool(AirbyteTool[ReadFileInput]):
         return ToolResult(content=content, artifact=artifact)
 
 
-def _align_start(content: bytes, start: int) -> tuple[bytes, int]:
-    """Skip UTF-8 continuation bytes an arbitrary offset landed in (at most three)."""
+@dataclass
+class _PdfPages:
+    """A PDF's page count and the pages parsed so far, by number."""
+
+    count: int
+    pages: dict[int, TextPart] = field(default_factory=dict)
+
+    def run_from(self, first: int, room: int) -> list[TextPart] | None:
+        """Cached pages from ``first`` on, enough to fill ``room`` characters or to reach the
+        last page; None when one of them was never parsed."""
+        run: list[TextPart] = []
+        used = 0
+        for number in range(first, self.count + 1):
+            page = self.pages.get(number)
+            if page is None:
+                return None
+            run.append(page)
+            used += len(page.text)
+            if used > room:
+                break
+        return run if run or first > self.count else None
+
+
+def _align_start(content: bytes, start: int, encoding: str) -> tuple[bytes, int]:
+    """Move an arbitrary offset onto a character boundary of ``encoding``: past UTF-8
+    continuation bytes (at most three), to a whole code unit of UTF-16/32, past the low half
+    of a UTF-16 surrogate pair."""
     if start == 0:
         return content, start
-    skip = 0
-    while skip < min(3, len(content)) and 0x80 <= content[skip] < 0xC0:
-        skip += 1
+    unit = _UNIT[encoding]
+    if unit == 1:
+        skip = 0
+        while skip < min(3, len(content)) and 0x80 <= content[skip] < 0xC0:
+            skip += 1
+        return content[skip:], start + skip
+    skip = -start % unit
+    if unit == 2 and _is_surrogate(content[skip : skip + 2], encoding, low=True):
+        skip += 2
     return content[skip:], start + skip
 
 
-def _cut_bytes(content: bytes, limit: int, at_eof: bool) -> bytes:
+def _is_surrogate(unit: bytes, encoding: str, *, low: bool) -> bool:
+    """True when a UTF-16 code unit is the low (or high) half of a surrogate pair."""
+    if len(unit) != 2:
+        return False
+    value = int.from_bytes(unit, "little" if encoding.endswith("le") else "big")
+    return 0xDC00 <= value <= 0xDFFF if low else 0xD800 <= value <= 0xDBFF
+
+
+def _cut_bytes(content: bytes, limit: int, at_eof: bool, encoding: str = "utf-8") -> bytes:
     """At most ``limit`` bytes, ending after a line break if there is one, else on a character
-    boundary; all of ``content`` when it fits and the file ends there."""
+    boundary of ``encoding``; all of ``content`` when it fits and the file ends there.
+    ``content`` starts on a character boundary."""
     if len(content) <= limit and at_eof:
         return content
     head = content[: min(limit, len(content))]
-    newline = head.rfind(b"\n")
-    if newline > 0:
-        return head[: newline + 1]
+    unit = _UNIT[encoding]
+    if unit > 1:
+        head = head[: len(head) - len(head) % unit]
+        newline = "\n".encode(encoding)
+        position = head.rfind(newline)
+        while position > 0 and position % unit:
+            position = head.rfind(newline, 0, position + unit - 1)
+        if position > 0:
+            return head[: position + unit]
+        if unit == 2 and _is_surrogate(head[-2:], encoding, low=False):
+            return head[:-2]
+        return head
+    newline_at = head.rfind(b"\n")
+    if newline_at > 0:
+        return head[: newline_at + 1]
     end = len(head)
     while 0 < end < len(content) and 0x80 <= content[end] < 0xC0 and len(head) - end < 3:
         end -= 1
     return head[:end] if end > 0 else head
 
 
-def _chunk_text(chunk: bytes, fmt: str, window: FileContent) -> str:
-    """Text of a part of a file: HTML is rendered, other formats shown as they are."""
+def _chunk_text(chunk: bytes, fmt: str, window: FileContent, encoding: str, start: int) -> str:
+    """Text of a part of a file (in the file's ``encoding``): HTML is rendered, other formats
+    shown as they are."""
+    if _UNIT[encoding] > 1:
+        text = chunk.decode(encoding, errors="replace")
+        if start == 0:
+            text = text.removeprefix("\ufeff")
+    else:
+        text = decode_text(chunk)
     if fmt == "html":
-        return extract_text(chunk, path=window.path, content_type=window.content_type)[0].text
-    return decode_text(chunk).replace("\r\n", "\n")
+        html = text.encode("utf-8")
+        return extract_text(html, path=window.path, content_type="text/html")[0].text
+    return text.replace("\r\n", "\n")

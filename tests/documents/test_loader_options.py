@@ -66,3 +66,31 @@ def test_bad_options_fail_when_the_loader_is_built(sandbox: Sandbox) -> None:
         AirbyteEmbeddedLoader.from_api(client, "src", connector="hubspot")
     with pytest.raises(ConfigurationError, match="AirbyteEmbeddedClient"):
         AirbyteEmbeddedLoader("not a client", "src")  # type: ignore[arg-type]
+
+
+def test_one_option_set_for_every_file_loader(sandbox: Sandbox) -> None:
+    """``FileLoadOptions`` is the one definition: its keyword form names the same options, and
+    the LangChain loader, the LlamaIndex reader and the core all accept them as keywords."""
+    from typing import get_type_hints
+
+    from airbyte_embedded_tools.documents.options import (
+        DEFAULT_MAX_PDF_BYTES,
+        FileLoadKwargs,
+        FileLoadOptions,
+    )
+    from airbyte_embedded_tools.integrations.llama_index_reader import AirbyteEmbeddedReader
+    from airbyte_embedded_tools.tools import read_file
+
+    assert set(get_type_hints(FileLoadKwargs)) == set(FileLoadOptions.model_fields)
+    assert read_file.DEFAULT_MAX_PDF_BYTES is DEFAULT_MAX_PDF_BYTES
+    client = AirbyteEmbeddedClient(token="t", base_url=sandbox.base_url)
+    options = {"prefix": "contracts/", "include": "*.pdf", "pdf_mode": "page", "max_size": 10}
+    core = FileDocumentLoader(client, "src", **options)  # type: ignore[arg-type]
+    assert core.options == FileLoadOptions(**options)  # type: ignore[arg-type]
+    assert core.options.include == ["*.pdf"]
+    AirbyteEmbeddedLoader(client, "src", **options)  # type: ignore[arg-type]
+    reader = AirbyteEmbeddedReader(client, "src", **options)  # type: ignore[arg-type]
+    assert reader.prefix == "contracts/"
+    assert reader.include == ["*.pdf"]
+    with pytest.raises(ValueError, match="no_such_option"):
+        FileDocumentLoader(client, "src", no_such_option=1)  # type: ignore[call-arg]

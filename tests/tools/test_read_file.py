@@ -222,3 +222,31 @@ async def test_a_huge_file_is_never_read_whole() -> None:
     ok = await text_tool.arun(path="dump.txt", offset=120)
     assert ok.artifact.start == 120
     assert text_client.ranges == [(120, 120 + text_tool.window_bytes - 1)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+async def test_utf16_and_utf32_files_read_window_by_window_keep_every_line(
+    fresh_sandbox: Sandbox, fresh_client: AirbyteEmbeddedClient, encoding: str
+) -> None:
+    """Windows stay on character boundaries of the file's encoding (BOM or BOM-less): before,
+    the first window ended on an odd byte and every later one was garbage."""
+    count = 20_000 if encoding == "utf-16" else 3_000
+    lines = [f"line {n:05d} naïve 東京 \U0001f600 {'z' * (n % 13)}" for n in range(count)]
+    original = "\n".join(lines) + "\n"
+    data = original.encode(encoding)
+    (fresh_sandbox.files_dir / "wide.txt").write_bytes(data)
+    tool = ReadFileTool(fresh_client, source_id=fresh_sandbox.file_source_id, max_chars=20_000)
+    texts: list[str] = []
+    offset = 0
+    for _ in range(2_000):
+        result = await tool.arun(path="wide.txt", offset=offset)
+        assert not result.is_error, result.content
+        assert result.artifact.start == offset
+        texts.append(result.artifact.text)
+        match = NEXT_OFFSET.search(result.content)
+        if match is None:
+            break
+        offset = int(match.group(1))
+    assert len(texts) > 3
+    assert "\ufffd" not in "".join(texts)
+    assert "".join(texts).split("\n") == [*lines, ""]  # every line, byte for byte
