@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "models": 1,
     "_redact": 1,
     "sources": 1,
+    "_upstream": 1,
     "wire": 2,
     "retry": 2,
     "auth": 3,

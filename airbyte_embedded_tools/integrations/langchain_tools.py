@@ -8,7 +8,8 @@ error ``ToolMessage``s (``handle_tool_error``/``handle_validation_error``), neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 try:
@@ -20,16 +21,15 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
 
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError
 
-from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools._upstream import READ_METHODS
 from airbyte_embedded_tools.tools import (
-    DEFAULT_MAX_CHARS,
     AirbyteEmbeddedTools,
     AirbyteTool,
-    Approver,
     ClientLike,
     ListFilesTool,
     ProxyApiRequestTool,
     ReadFileTool,
+    ToolkitOptions,
     ToolResult,
 )
 from airbyte_embedded_tools.tools.messages import validation_message
@@ -140,42 +140,79 @@ class AirbyteEmbeddedToolkit(BaseToolkit):
 
     ``AirbyteEmbeddedToolkit(client, source_id=...)`` (one Stripe source), or
     ``sources={"stripe": id, "contracts": Source.files(id)}``: a plain id under a connector's name
-    is an API source, under any other name a file source. Read-only unless ``allow_writes`` or
-    an ``approve`` callback (asked before each write).
+    is an API source, under any other name a file source; or one ``ToolkitOptions``. Read-only
+    unless ``allow_writes`` or an ``approve`` callback (asked before each write).
+
+    For LangChain's human-in-the-loop, enable writes and let the middleware ask:
+    ``create_agent(model, toolkit.get_tools(), checkpointer=...,
+    middleware=[HumanInTheLoopMiddleware(interrupt_on=toolkit.interrupt_on_writes())])``:
+    every write call interrupts for a decision, reads never do.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     client: Any = Field(repr=False)
-    sources: Mapping[str, Source | str] | None = None
-    source_id: str | None = None
-    file_source_id: str | None = None
-    connector: str = "stripe"
-    allow_writes: bool = False
-    approve: Approver | None = Field(default=None, repr=False)
-    max_chars: int = DEFAULT_MAX_CHARS
-    raw: bool = False
-    names: Mapping[str, str] | None = None
+    options: ToolkitOptions = Field(default_factory=ToolkitOptions)
     _tools: list[AirbyteToolAdapter] = PrivateAttr(default_factory=list)
 
-    def __init__(self, client: ClientLike | None = None, /, **data: Any) -> None:
-        if client is not None:
-            data["client"] = client
-        super().__init__(**data)
-        neutral = AirbyteEmbeddedTools(
-            self.client,
-            sources=self.sources,
-            source_id=self.source_id,
-            file_source_id=self.file_source_id,
-            connector=self.connector,
-            allow_writes=self.allow_writes,
-            approve=self.approve,
-            max_chars=self.max_chars,
-            raw=self.raw,
-            names=self.names,
-        )
+    def __init__(
+        self,
+        client: ClientLike | None = None,
+        options: ToolkitOptions | None = None,
+        /,
+        **fields: Any,
+    ) -> None:
+        given = fields.pop("client", client)
+        super().__init__(client=given, options=ToolkitOptions.of(options, fields))
+        neutral = AirbyteEmbeddedTools(self.client, self.options)
         self._tools = [to_langchain_tool(tool) for tool in neutral.get_tools()]
 
     def get_tools(self) -> list[BaseTool]:
         """``proxy_api_request`` for API sources; ``list_files`` and ``read_file`` for files."""
         return list(self._tools)
+
+    def interrupt_on_writes(
+        self,
+        allowed_decisions: Sequence[DecisionType] = ("approve", "edit", "reject"),
+    ) -> dict[str, dict[str, Any]]:
+        """``interrupt_on`` for ``HumanInTheLoopMiddleware``: the API tool interrupts on writes.
+
+        A call interrupts only when its ``method`` is a write (``when=``), so reads never wait
+        for a human; the description shows the reviewer the method, URL and body. Build the
+        toolkit with ``allow_writes=True``: the human's approval is the gate.
+        """
+        return {
+            tool.name: {
+                "allowed_decisions": list(allowed_decisions),
+                "when": _is_write_call,
+                "description": _describe_write,
+            }
+            for tool in self._tools
+            if tool.tool.kind == "api"
+        }
+
+
+DecisionType = Literal["approve", "edit", "reject", "respond"]
+"""The decisions ``HumanInTheLoopMiddleware`` knows (``langchain.agents.middleware``)."""
+
+
+def _method_of(args: Mapping[str, Any]) -> str:
+    method = args.get("method", "GET")
+    return method.upper() if isinstance(method, str) else "GET"
+
+
+def _is_write_call(request: Any) -> bool:
+    """The ``when`` predicate: interrupt only for a write method (same answer on resume)."""
+    return _method_of(request.tool_call["args"]) not in READ_METHODS
+
+
+def _describe_write(tool_call: Mapping[str, Any], state: Any, runtime: Any) -> str:
+    """What the reviewer reads: the write as the model asked for it."""
+    args = tool_call["args"]
+    source = f" on source '{args['source']}'" if args.get("source") else ""
+    body = f" with body {json.dumps(args.get('body'), default=str)}" if args.get("body") else ""
+    return (
+        f"{_method_of(args)} {args.get('path', '')}{source}{body}: approve to send it "
+        "(an Idempotency-Key is added, so the write happens at most once), edit the arguments, "
+        "or reject."
+    )
