@@ -90,6 +90,7 @@ _ROUTING_HEADERS = frozenset(
         "x-original-url",
         "x-rewrite-url",
         "x-original-method",
+        "x-http-method",
         "x-real-ip",
         "x-client-ip",
         "true-client-ip",

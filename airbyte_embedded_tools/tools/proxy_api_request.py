@@ -101,10 +101,11 @@ class ProxyApiRequestInput(BaseModel):
     ] = Field(
         default_factory=dict,
         description=(
-            "Extra HTTP headers for the API, rarely needed: e.g. Stripe-Version to pin the API "
-            "version, or Idempotency-Key to make a write safe to retry. Values are strings. "
-            "Authorization and other credential headers are refused: Airbyte adds the "
-            "account's credentials itself."
+            "Extra HTTP headers for the API, rarely needed. On Stripe only Stripe-Version (to "
+            "pin the API version) and Idempotency-Key (a write gets one automatically) may be "
+            "set; values are strings. Authorization and other credential headers are refused "
+            "(Airbyte adds the account's credentials itself), as are headers that switch the "
+            "account or reroute the request."
         ),
         examples=[{"Stripe-Version": "2024-06-20"}, {"Idempotency-Key": "order-1234-refund"}],
     )
