@@ -50,7 +50,9 @@ if TYPE_CHECKING:
         ListFilesTool,
         ProxyApiRequestTool,
         ReadFileTool,
+        ToolkitOptions,
         ToolResult,
+        WriteRequest,
     )
 
 _DOCUMENTS = (
@@ -70,6 +72,8 @@ _TOOLS = (
     "ProxyApiRequestTool",
     "ReadFileTool",
     "ToolResult",
+    "ToolkitOptions",
+    "WriteRequest",
 )
 
 # The tools and the loaders load on first use: a client-only program does not pay for them.
@@ -118,6 +122,8 @@ __all__ = [
     "StripePaginator",
     "SyncAirbyteEmbeddedClient",
     "ToolResult",
+    "ToolkitOptions",
     "UpstreamError",
+    "WriteRequest",
     "__version__",
 ]

@@ -254,7 +254,8 @@ def upstream_url(
     path = "/" + path.lstrip("/")
     if params:
         try:
-            query = str(parsed.params.merge(params))
+            given = dict(params) if isinstance(params, Mapping) else list(params)
+            query = str(parsed.params.merge(given))
         except TypeError as exc:
             raise InvalidRequestError(
                 f"Refused before sending: invalid params ({clip(str(exc), 120)})",

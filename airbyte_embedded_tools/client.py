@@ -100,8 +100,7 @@ class AirbyteEmbeddedClient:
         self._workspace_name = workspace_name or None
         self._organization_id = organization_id or None
         self._allowed_hosts = frozenset(
-            connector_hosts()
-            | {h.strip().lower() for h in allowed_hosts or () if h.strip()}
+            connector_hosts() | {h.strip().lower() for h in allowed_hosts or () if h.strip()}
         )
         try:
             self._retry = retry_policy or RetryPolicy(

@@ -47,7 +47,9 @@ class AirbyteFunctionTool(FunctionTool):
             fn=run,
             async_fn=arun,
             metadata=metadata
-            or ToolMetadata(name=tool.name, description=tool.description, fn_schema=tool.args_model),
+            or ToolMetadata(
+                name=tool.name, description=tool.description, fn_schema=tool.args_model
+            ),
         )
 
     def call(self, *args: Any, **kwargs: Any) -> ToolOutput:

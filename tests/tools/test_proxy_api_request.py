@@ -649,7 +649,8 @@ async def test_a_write_carries_one_idempotency_key_shown_to_the_approver(
         result = await tool.arun(method="POST", path="/v1/customers", body={"name": "Keyed"})
         assert not result.is_error, result.content
     keys = [write.idempotency_key for write in asked]
-    assert all(keys) and keys[0] != keys[1]  # one new key per tool call
+    assert all(keys)
+    assert keys[0] != keys[1]
     assert [write.headers for write in asked] == [{"Idempotency-Key": key} for key in keys]
     assert f'"Idempotency-Key":"{keys[0]}"' in str(asked[0])
     sent = [h["idempotency-key"] for h in _sent_headers(fresh_sandbox, before)]
@@ -682,7 +683,10 @@ async def test_a_dry_run_shows_the_exact_write_and_sends_nothing(
     write = result.artifact
     assert isinstance(write, WriteRequest)
     assert write.url == "https://api.stripe.com/v1/customers?expand%5B%5D=tax"
-    assert write.headers == {"Stripe-Version": "2024-06-20", "Idempotency-Key": write.idempotency_key}
+    assert write.headers == {
+        "Stripe-Version": "2024-06-20",
+        "Idempotency-Key": write.idempotency_key,
+    }
     assert result.content.split("\n") == [
         "DRY RUN: nothing was sent. This POST would be sent upstream:",
         "POST https://api.stripe.com/v1/customers?expand%5B%5D=tax",
