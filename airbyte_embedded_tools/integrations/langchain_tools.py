@@ -4,6 +4,12 @@ Each ``BaseTool`` wraps one neutral tool: the same input model as ``args_schema`
 path as ``_arun``, the sync path (through the same client) as ``_run``; the compact text is the
 ``ToolMessage`` content and the typed result its artifact. Failures come back to the model as
 error ``ToolMessage``s (``handle_tool_error``/``handle_validation_error``), never as exceptions.
+
+Names: a tool has one class, the neutral one (``ProxyApiRequestTool``), and one name a model sees
+(``proxy_api_request``); its LangChain face is ``to_langchain_tool(tool)``. Each framework's
+toolkit is named after the framework's own kind: ``AirbyteEmbeddedToolkit`` (a ``BaseToolkit``),
+``AirbyteEmbeddedToolSpec`` (LlamaIndex's ``BaseToolSpec``), ``create_mcp_server``; all take
+``ToolkitOptions``, as the neutral ``AirbyteEmbeddedTools`` does.
 """
 
 from __future__ import annotations
@@ -26,22 +32,12 @@ from airbyte_embedded_tools.tools import (
     AirbyteEmbeddedTools,
     AirbyteTool,
     ClientLike,
-    ListFilesTool,
-    ProxyApiRequestTool,
-    ReadFileTool,
     ToolkitOptions,
     ToolResult,
 )
 from airbyte_embedded_tools.tools.messages import validation_message
 
-__all__ = [
-    "AirbyteEmbeddedToolkit",
-    "AirbyteListFilesTool",
-    "AirbyteProxyApiRequestTool",
-    "AirbyteReadFileTool",
-    "AirbyteToolAdapter",
-    "to_langchain_tool",
-]
+__all__ = ["AirbyteEmbeddedToolkit", "AirbyteToolAdapter", "to_langchain_tool"]
 
 
 class AirbyteToolAdapter(BaseTool):
@@ -84,55 +80,9 @@ def _validation_text(exc: Any, tool: str) -> str:
     return f"Error: invalid arguments for {tool}. Fix them and call the tool again."
 
 
-class AirbyteProxyApiRequestTool(AirbyteToolAdapter):
-    """``proxy_api_request``: HTTP requests to the connected API (Stripe), read-only by default.
-
-    ``AirbyteProxyApiRequestTool(client, source_id=..., allow_writes=False, approve=None,
-    max_chars=20_000)``; the keyword arguments are those of ``tools.ProxyApiRequestTool``.
-    """
-
-    def __init__(self, client: ClientLike | None = None, **options: Any) -> None:
-        tool = options.pop("tool", None) or ProxyApiRequestTool(_need(client), **options)
-        super().__init__(tool)
-
-
-class AirbyteListFilesTool(AirbyteToolAdapter):
-    """``list_files``: the files of the connected file storage (``tools.ListFilesTool``)."""
-
-    def __init__(self, client: ClientLike | None = None, **options: Any) -> None:
-        tool = options.pop("tool", None) or ListFilesTool(_need(client), **options)
-        super().__init__(tool)
-
-
-class AirbyteReadFileTool(AirbyteToolAdapter):
-    """``read_file``: text of a file, a part at a time (``tools.ReadFileTool``)."""
-
-    def __init__(self, client: ClientLike | None = None, **options: Any) -> None:
-        tool = options.pop("tool", None) or ReadFileTool(_need(client), **options)
-        super().__init__(tool)
-
-
-def _need(client: ClientLike | None) -> ClientLike:
-    if client is None:
-        from airbyte_embedded_tools.errors import ConfigurationError
-
-        raise ConfigurationError("pass the client: an AirbyteEmbeddedClient or its sync face")
-    return client
-
-
-_ADAPTERS: dict[type[AirbyteTool[Any]], type[AirbyteToolAdapter]] = {
-    ProxyApiRequestTool: AirbyteProxyApiRequestTool,
-    ListFilesTool: AirbyteListFilesTool,
-    ReadFileTool: AirbyteReadFileTool,
-}
-
-
 def to_langchain_tool(tool: AirbyteTool[Any]) -> AirbyteToolAdapter:
-    """The LangChain ``BaseTool`` of a neutral tool."""
-    adapter = _ADAPTERS.get(type(tool), AirbyteToolAdapter)
-    if adapter is AirbyteToolAdapter:
-        return AirbyteToolAdapter(tool)
-    return adapter(tool=tool)
+    """The LangChain ``BaseTool`` of a neutral tool (``ProxyApiRequestTool(client, ...)``)."""
+    return AirbyteToolAdapter(tool)
 
 
 class AirbyteEmbeddedToolkit(BaseToolkit):

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from airbyte_embedded_tools._upstream import DEFAULT_CONNECTOR
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source
 
@@ -35,7 +36,7 @@ class ToolkitOptions(BaseModel):
     sources: Mapping[str, Source | str] | None = None
     source_id: str | None = None
     file_source_id: str | None = None
-    connector: str = "stripe"
+    connector: str = DEFAULT_CONNECTOR
     allow_writes: bool = False
     approve: Approver | None = Field(default=None, repr=False)
     dry_run: bool = False

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools._upstream import (
     CONNECTOR_RULES,
+    DEFAULT_CONNECTOR,
     IDEMPOTENCY_HEADER,
     READ_METHODS,
     connector_hosts,
@@ -266,7 +267,7 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         source: Source | None = None,
         source_id: str | None = None,
         sources: Mapping[str, Source | str] | None = None,
-        connector: str = "stripe",
+        connector: str = DEFAULT_CONNECTOR,
         allow_writes: bool = False,
         approve: Approver | None = None,
         dry_run: bool = False,
