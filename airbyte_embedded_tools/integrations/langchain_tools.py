@@ -35,7 +35,8 @@ from airbyte_embedded_tools.tools import (
     ToolkitOptions,
     ToolResult,
 )
-from airbyte_embedded_tools.tools.messages import validation_message
+from airbyte_embedded_tools.tools.messages import ToolError, validation_message
+from airbyte_embedded_tools.tools.proxy_api_request import build_url
 
 __all__ = ["AirbyteEmbeddedToolkit", "AirbyteToolAdapter", "to_langchain_tool"]
 
@@ -135,7 +136,7 @@ class AirbyteEmbeddedToolkit(BaseToolkit):
             tool.name: {
                 "allowed_decisions": list(allowed_decisions),
                 "when": _is_write_call,
-                "description": _describe_write,
+                "description": _write_describer(tool.tool),
             }
             for tool in self._tools
             if tool.tool.kind == "api"
@@ -156,13 +157,24 @@ def _is_write_call(request: Any) -> bool:
     return _method_of(request.tool_call["args"]) not in READ_METHODS
 
 
-def _describe_write(tool_call: Mapping[str, Any], state: Any, runtime: Any) -> str:
-    """What the reviewer reads: the write as the model asked for it."""
-    args = tool_call["args"]
-    source = f" on source '{args['source']}'" if args.get("source") else ""
-    body = f" with body {json.dumps(args.get('body'), default=str)}" if args.get("body") else ""
-    return (
-        f"{_method_of(args)} {args.get('path', '')}{source}{body}: approve to send it "
-        "(an Idempotency-Key is added, so the write happens at most once), edit the arguments, "
-        "or reject."
-    )
+def _write_describer(tool: AirbyteTool[Any]) -> Any:
+    """The reviewer's text for a call of ``tool``: the method, the URL it resolves to, the body."""
+
+    def describe(tool_call: Mapping[str, Any], state: Any, runtime: Any) -> str:
+        args = tool_call["args"]
+        name = args.get("source") or next(iter(tool.sources))
+        target = str(args.get("path", ""))
+        source = tool.sources.get(name)
+        try:
+            if source is not None:
+                target = build_url(source, target, args.get("params") or {})
+        except ToolError:
+            pass  # the tool refuses it when it runs; show the path as the model gave it
+        body = args.get("body")
+        shown = f" with body {json.dumps(body, default=str)}" if body else ""
+        return (
+            f"{_method_of(args)} {target} on source '{name}'{shown}: approve to send it (an "
+            "Idempotency-Key is added, so it happens at most once), edit the arguments, or reject."
+        )
+
+    return describe

@@ -82,7 +82,9 @@ def test_a_write_waits_for_approval_then_is_sent_once(
     request = _interrupt(paused)["action_requests"][0]
     assert request["name"] == "proxy_api_request"
     assert request["args"] == args
-    assert "POST /v1/customers" in request["description"]
+    assert request["description"].startswith(
+        "POST https://api.stripe.com/v1/customers on source 'stripe' with body"
+    )
     assert _posts(sandbox, before) == []  # nothing sent while the human decides
 
     state = agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), config)
