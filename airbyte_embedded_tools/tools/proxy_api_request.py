@@ -186,7 +186,7 @@ def _shown_host(text: str) -> str:
         return text
 
 
-def model_headers(headers: Mapping[str, str], connector: str) -> None:
+def _check_model_headers(headers: Mapping[str, str], connector: str) -> None:
     """Refuse (nothing sent) any header a model may not set on ``connector``'s API."""
     for name in headers:
         reason = refused_model_header(name, connector)
@@ -197,7 +197,7 @@ def model_headers(headers: Mapping[str, str], connector: str) -> None:
             )
 
 
-def with_idempotency_key(
+def _with_idempotency_key(
     method: str, headers: Mapping[str, str], connector: str
 ) -> tuple[dict[str, str], str | None]:
     """``headers`` with the write's ``Idempotency-Key`` (the model's own, else a new one) when
@@ -331,8 +331,8 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
                 "Nothing was sent."
             )
         connector = source.connector or ""
-        model_headers(args.headers, connector)
-        headers, key = with_idempotency_key(args.method, args.headers, connector)
+        _check_model_headers(args.headers, connector)
+        headers, key = _with_idempotency_key(args.method, args.headers, connector)
         if args.method not in READ_METHODS:
             write = WriteRequest(
                 source_name, source.id, args.method, url, dict(args.body), headers, key
