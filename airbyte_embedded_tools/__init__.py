@@ -52,7 +52,9 @@ if TYPE_CHECKING:
         ListFilesTool,
         ProxyApiRequestTool,
         ReadFileTool,
+        ToolkitOptions,
         ToolResult,
+        WriteRequest,
     )
 
 _DOCUMENTS = (
@@ -74,6 +76,8 @@ _TOOLS = (
     "ProxyApiRequestTool",
     "ReadFileTool",
     "ToolResult",
+    "ToolkitOptions",
+    "WriteRequest",
 )
 
 # The tools and the loaders load on first use: a client-only program does not pay for them.
@@ -124,6 +128,8 @@ __all__ = [
     "StripePaginator",
     "SyncAirbyteEmbeddedClient",
     "ToolResult",
+    "ToolkitOptions",
     "UpstreamError",
+    "WriteRequest",
     "__version__",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
@@ -33,10 +32,11 @@ from ._checks import (
     secret,
     unsendable,
 )
-from ._redact import clip, logger, preview, redact
+from ._redact import clip, logger, redact
 from ._refuse import refuse
 from ._request_options import RequestOptions
 from ._streaming import stream_ranges
+from ._upstream import check_headers, check_method, connector_hosts, upstream_url
 from ._version import __version__
 from ._wire.answers import ANY_STATUS, RANGED
 from .auth import TokenProvider
@@ -47,7 +47,6 @@ from .errors import (
     AuthenticationError,
     ConfigurationError,
     IncompleteReadError,
-    InvalidRequestError,
 )
 from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from .retry import (
@@ -60,22 +59,6 @@ from .retry import (
 )
 
 __all__ = ["AirbyteEmbeddedClient"]
-
-PROXY_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-FORBIDDEN_UPSTREAM_HEADERS = frozenset(
-    {
-        "authorization",  # Airbyte injects the connector's own credentials
-        "proxy-authorization",
-        "cookie",
-        "host",
-        "content-length",  # framing is the proxy's business
-        "transfer-encoding",
-        "connection",
-    }
-)
-MAX_UPSTREAM_URL_LENGTH = 65_536
-"""The longest upstream URL ``proxy_request`` sends (httpx's own limit for a URL)."""
-_TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 §5.6.2 token
 
 
 USER_AGENT = f"airbyte-embedded-tools/{__version__}"
@@ -122,8 +105,7 @@ class AirbyteEmbeddedClient:
         self._workspace_name = workspace_name or None
         self._organization_id = organization_id or None
         self._allowed_hosts = frozenset(
-            {httpx.URL(b).host for b in config.CONNECTOR_API_BASES.values()}
-            | {h.strip().lower() for h in allowed_hosts or () if h.strip()}
+            connector_hosts() | {h.strip().lower() for h in allowed_hosts or () if h.strip()}
         )
         try:
             self._retry = retry_policy or RetryPolicy(
@@ -295,13 +277,16 @@ class AirbyteEmbeddedClient:
     ) -> ProxyResponse:
         """Send ``method url`` to the upstream API of ``source_id`` through Airbyte's proxy.
 
+        ``url`` is a full ``https`` URL on a connector's host or a path on the connector's API
+        (``/v1/customers`` resolves on ``https://api.stripe.com``); see ``_upstream.upstream_url``.
+
         Returns the upstream's response whatever its status (``raise_for_status()`` raises
         ``UpstreamError``); errors of the proxy itself raise ``APIStatusError`` subclasses.
         Upstream 429/5xx are retried for idempotent methods, or all if ``retry_non_idempotent``.
         """
-        method = _check_method(method)
-        target = self._check_upstream_url(url, params)
-        extra_headers = _check_headers(headers)
+        method = check_method(method)
+        target = upstream_url(url, params, allowed_hosts=self._allowed_hosts)
+        extra_headers = check_headers(headers)
         check_body(json, data)
         body = wire.build_proxy_body(
             method=method, url=target, headers=extra_headers, json=json, data=data
@@ -331,64 +316,6 @@ class AirbyteEmbeddedClient:
             ):
                 continue
             return result
-
-    def _check_upstream_url(self, url: str, params: Mapping[str, Any] | None) -> str:
-        """The upstream URL with ``params`` merged; ``InvalidRequestError`` names any problem."""
-        if not isinstance(url, str):
-            raise InvalidRequestError(
-                "Refused before sending: url must be a string", status_code=400
-            )
-        if any(c in url for c in "\r\n\x00\t"):
-            raise InvalidRequestError(
-                "Refused before sending: the url contains a control character", status_code=400
-            )
-        try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:
-            raise InvalidRequestError(
-                f"Refused before sending: invalid url ({clip(str(exc), 120)})", status_code=400
-            ) from None
-        if parsed.scheme != "https" or not parsed.host:
-            raise InvalidRequestError(
-                "Refused before sending: the url must be an absolute https:// URL of the "
-                f"connector's API (e.g. {next(iter(config.CONNECTOR_API_BASES.values()))}/v1/...)",
-                status_code=400,
-            )
-        if parsed.userinfo:
-            raise InvalidRequestError(
-                "Refused before sending: the url must not contain user info ('user@host')",
-                status_code=400,
-            )
-        if parsed.host not in self._allowed_hosts:
-            raise InvalidRequestError(
-                f"Refused before sending: host {preview(parsed.host)} is not a connector API host "
-                f"(allowed: {', '.join(sorted(self._allowed_hosts))})",
-                status_code=400,
-            )
-        if parsed.port not in (None, 443):
-            raise InvalidRequestError(
-                f"Refused before sending: port {parsed.port} is not allowed", status_code=400
-            )
-        # Rebuilt from the parsed parts (one parse, no fragment), so the URL sent is the one
-        # checked: httpx normalised it (IDNA host, percent-encoding, default port dropped).
-        target = parsed.raw_path.decode("ascii")
-        if params:
-            try:
-                query = str(parsed.params.merge(dict(params)))
-            except TypeError as exc:
-                raise InvalidRequestError(
-                    f"Refused before sending: invalid params ({clip(str(exc), 120)})",
-                    status_code=400,
-                ) from None
-            target = f"{target.partition('?')[0]}?{query}" if query else target
-        target = f"https://{parsed.netloc.decode('ascii')}{target}"
-        if len(target) > MAX_UPSTREAM_URL_LENGTH:
-            raise InvalidRequestError(
-                f"Refused before sending: the url with its params is too long ({len(target)} "
-                f"characters, at most {MAX_UPSTREAM_URL_LENGTH})",
-                status_code=400,
-            )
-        return target
 
     # --- file proxy ------------------------------------------------------------------------------
 
@@ -676,41 +603,6 @@ _ENV_NAMES = (
     config.ENV_ACCESS_TOKEN,
     config.ENV_API_URL,
 )
-
-
-def _check_method(method: str) -> str:
-    upper = method.upper() if isinstance(method, str) else ""
-    if upper not in PROXY_METHODS:
-        raise InvalidRequestError(
-            f"Refused before sending: unsupported HTTP method {str(method)[:20]!r} "
-            f"(use one of {', '.join(sorted(PROXY_METHODS))})",
-            status_code=400,
-        )
-    return upper
-
-
-def _check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    """Upstream headers, refusing invalid names, CR/LF/NUL in values and credential overrides."""
-    checked: dict[str, str] = {}
-    for name, value in (headers or {}).items():
-        if not isinstance(name, str) or not _TOKEN_RE.match(name):
-            raise InvalidRequestError(
-                f"Refused before sending: invalid header name {str(name)[:40]!r}", status_code=400
-            )
-        if name.lower() in FORBIDDEN_UPSTREAM_HEADERS:
-            raise InvalidRequestError(
-                f"Refused before sending: the {name} header may not be set (Airbyte adds the "
-                "connector's credentials itself)",
-                status_code=400,
-            )
-        if not isinstance(value, str) or any(c in value for c in "\r\n\x00"):
-            raise InvalidRequestError(
-                f"Refused before sending: the value of header {name} must be a string without "
-                "CR, LF or NUL",
-                status_code=400,
-            )
-        checked[name] = value
-    return checked
 
 
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:

@@ -14,9 +14,7 @@ if TYPE_CHECKING:
     from .integrations.langchain_loader import AirbyteEmbeddedLoader
     from .integrations.langchain_tools import (
         AirbyteEmbeddedToolkit,
-        AirbyteListFilesTool,
-        AirbyteProxyApiRequestTool,
-        AirbyteReadFileTool,
+        AirbyteToolAdapter,
         to_langchain_tool,
     )
 
@@ -26,9 +24,7 @@ _LOADER = "airbyte_embedded_tools.integrations.langchain_loader"
 __all__ = [
     "AirbyteEmbeddedLoader",
     "AirbyteEmbeddedToolkit",
-    "AirbyteListFilesTool",
-    "AirbyteProxyApiRequestTool",
-    "AirbyteReadFileTool",
+    "AirbyteToolAdapter",
     "to_langchain_tool",
 ]
 

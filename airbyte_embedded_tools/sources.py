@@ -1,6 +1,8 @@
 """Bound sources: the connectors a toolkit, loader or server may reach, each under a short name.
 
-A model only ever sees these names (``"stripe"``, ``"contracts"``), never the source UUIDs. The
+The LangChain and LlamaIndex tools show a model these names (``"stripe"``, ``"contracts"``), and
+their messages replace source ids by names; the MCP server's schemas list ids beside the names
+(``source_id`` accepts either). Either way a model can only pick among the bound sources. The
 mapping a user passes (``sources={"stripe": "3f2a...", "contracts": Source.files("9b1c...")}``)
 is resolved here once, by one rule:
 
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from ._upstream import DEFAULT_CONNECTOR
 from .config import CONNECTOR_API_BASES
 from .errors import ConfigurationError
 
@@ -35,13 +38,25 @@ class Source(BaseModel):
 
     id: str
     kind: SourceKind
-    connector: str | None = "stripe"
+    connector: str | None = None
+    """The API connector (``"stripe"`` when an API source names none); None for file sources."""
     description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_connector(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") == "api" and data.get("connector") is None:
+            return {**data, "connector": DEFAULT_CONNECTOR}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Source:
         if not self.id.strip():
             raise ValueError("a source id must not be empty")
+        if self.kind == "files" and self.connector is not None:
+            raise ValueError(
+                f"a file source has no API connector (got connector={self.connector!r})"
+            )
         if self.kind == "api" and self.connector not in CONNECTOR_API_BASES:
             known = ", ".join(sorted(CONNECTOR_API_BASES))
             raise ValueError(
@@ -50,7 +65,9 @@ class Source(BaseModel):
         return self
 
     @classmethod
-    def api(cls, id: str, connector: str = "stripe", description: str | None = None) -> Source:
+    def api(
+        cls, id: str, connector: str = DEFAULT_CONNECTOR, description: str | None = None
+    ) -> Source:
         """An API source (the proxy reaches ``connector``'s API with the stored credentials)."""
         return _build(id=id, kind="api", connector=connector, description=description)
 
@@ -84,7 +101,7 @@ def resolve_sources(
     *,
     source_id: str | None = None,
     file_source_id: str | None = None,
-    connector: str = "stripe",
+    connector: str = DEFAULT_CONNECTOR,
 ) -> dict[str, Source]:
     """Turn the user's bindings into ``{name: Source}`` (see the module docstring for the rule).
 

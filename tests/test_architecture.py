@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "_redact": 1,
     "_refuse": 1,
     "sources": 1,
+    "_upstream": 1,
     "_wire": 2,
     "retry": 2,
     "_checks": 3,

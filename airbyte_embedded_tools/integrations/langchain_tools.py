@@ -4,11 +4,18 @@ Each ``BaseTool`` wraps one neutral tool: the same input model as ``args_schema`
 path as ``_arun``, the sync path (through the same client) as ``_run``; the compact text is the
 ``ToolMessage`` content and the typed result its artifact. Failures come back to the model as
 error ``ToolMessage``s (``handle_tool_error``/``handle_validation_error``), never as exceptions.
+
+Names: a tool has one class, the neutral one (``ProxyApiRequestTool``), and one name a model sees
+(``proxy_api_request``); its LangChain face is ``to_langchain_tool(tool)``. Each framework's
+toolkit is named after the framework's own kind: ``AirbyteEmbeddedToolkit`` (a ``BaseToolkit``),
+``AirbyteEmbeddedToolSpec`` (LlamaIndex's ``BaseToolSpec``), ``create_mcp_server``; all take
+``ToolkitOptions``, as the neutral ``AirbyteEmbeddedTools`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 try:
@@ -20,28 +27,18 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
 
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError
 
-from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools._upstream import READ_METHODS
 from airbyte_embedded_tools.tools import (
-    DEFAULT_MAX_CHARS,
     AirbyteEmbeddedTools,
     AirbyteTool,
-    Approver,
     ClientLike,
-    ListFilesTool,
-    ProxyApiRequestTool,
-    ReadFileTool,
+    ToolkitOptions,
     ToolResult,
 )
-from airbyte_embedded_tools.tools.messages import validation_message
+from airbyte_embedded_tools.tools.messages import ToolError, validation_message
+from airbyte_embedded_tools.tools.proxy_api_request import build_url
 
-__all__ = [
-    "AirbyteEmbeddedToolkit",
-    "AirbyteListFilesTool",
-    "AirbyteProxyApiRequestTool",
-    "AirbyteReadFileTool",
-    "AirbyteToolAdapter",
-    "to_langchain_tool",
-]
+__all__ = ["AirbyteEmbeddedToolkit", "AirbyteToolAdapter", "to_langchain_tool"]
 
 
 class AirbyteToolAdapter(BaseTool):
@@ -84,55 +81,9 @@ def _validation_text(exc: Any, tool: str) -> str:
     return f"Error: invalid arguments for {tool}. Fix them and call the tool again."
 
 
-class AirbyteProxyApiRequestTool(AirbyteToolAdapter):
-    """``proxy_api_request``: HTTP requests to the connected API (Stripe), read-only by default.
-
-    ``AirbyteProxyApiRequestTool(client, source_id=..., allow_writes=False, approve=None,
-    max_chars=20_000)``; the keyword arguments are those of ``tools.ProxyApiRequestTool``.
-    """
-
-    def __init__(self, client: ClientLike | None = None, **options: Any) -> None:
-        tool = options.pop("tool", None) or ProxyApiRequestTool(_need(client), **options)
-        super().__init__(tool)
-
-
-class AirbyteListFilesTool(AirbyteToolAdapter):
-    """``list_files``: the files of the connected file storage (``tools.ListFilesTool``)."""
-
-    def __init__(self, client: ClientLike | None = None, **options: Any) -> None:
-        tool = options.pop("tool", None) or ListFilesTool(_need(client), **options)
-        super().__init__(tool)
-
-
-class AirbyteReadFileTool(AirbyteToolAdapter):
-    """``read_file``: text of a file, a part at a time (``tools.ReadFileTool``)."""
-
-    def __init__(self, client: ClientLike | None = None, **options: Any) -> None:
-        tool = options.pop("tool", None) or ReadFileTool(_need(client), **options)
-        super().__init__(tool)
-
-
-def _need(client: ClientLike | None) -> ClientLike:
-    if client is None:
-        from airbyte_embedded_tools.errors import ConfigurationError
-
-        raise ConfigurationError("pass the client: an AirbyteEmbeddedClient or its sync face")
-    return client
-
-
-_ADAPTERS: dict[type[AirbyteTool[Any]], type[AirbyteToolAdapter]] = {
-    ProxyApiRequestTool: AirbyteProxyApiRequestTool,
-    ListFilesTool: AirbyteListFilesTool,
-    ReadFileTool: AirbyteReadFileTool,
-}
-
-
 def to_langchain_tool(tool: AirbyteTool[Any]) -> AirbyteToolAdapter:
-    """The LangChain ``BaseTool`` of a neutral tool."""
-    adapter = _ADAPTERS.get(type(tool), AirbyteToolAdapter)
-    if adapter is AirbyteToolAdapter:
-        return AirbyteToolAdapter(tool)
-    return adapter(tool=tool)
+    """The LangChain ``BaseTool`` of a neutral tool (``ProxyApiRequestTool(client, ...)``)."""
+    return AirbyteToolAdapter(tool)
 
 
 class AirbyteEmbeddedToolkit(BaseToolkit):
@@ -140,42 +91,90 @@ class AirbyteEmbeddedToolkit(BaseToolkit):
 
     ``AirbyteEmbeddedToolkit(client, source_id=...)`` (one Stripe source), or
     ``sources={"stripe": id, "contracts": Source.files(id)}``: a plain id under a connector's name
-    is an API source, under any other name a file source. Read-only unless ``allow_writes`` or
-    an ``approve`` callback (asked before each write).
+    is an API source, under any other name a file source; or one ``ToolkitOptions``. Read-only
+    unless ``allow_writes`` or an ``approve`` callback (asked before each write).
+
+    For LangChain's human-in-the-loop, enable writes and let the middleware ask:
+    ``create_agent(model, toolkit.get_tools(), checkpointer=...,
+    middleware=[HumanInTheLoopMiddleware(interrupt_on=toolkit.interrupt_on_writes())])``:
+    every write call interrupts for a decision, reads never do.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     client: Any = Field(repr=False)
-    sources: Mapping[str, Source | str] | None = None
-    source_id: str | None = None
-    file_source_id: str | None = None
-    connector: str = "stripe"
-    allow_writes: bool = False
-    approve: Approver | None = Field(default=None, repr=False)
-    max_chars: int = DEFAULT_MAX_CHARS
-    raw: bool = False
-    names: Mapping[str, str] | None = None
+    options: ToolkitOptions = Field(default_factory=ToolkitOptions)
     _tools: list[AirbyteToolAdapter] = PrivateAttr(default_factory=list)
 
-    def __init__(self, client: ClientLike | None = None, /, **data: Any) -> None:
-        if client is not None:
-            data["client"] = client
-        super().__init__(**data)
-        neutral = AirbyteEmbeddedTools(
-            self.client,
-            sources=self.sources,
-            source_id=self.source_id,
-            file_source_id=self.file_source_id,
-            connector=self.connector,
-            allow_writes=self.allow_writes,
-            approve=self.approve,
-            max_chars=self.max_chars,
-            raw=self.raw,
-            names=self.names,
-        )
+    def __init__(
+        self,
+        client: ClientLike | None = None,
+        options: ToolkitOptions | None = None,
+        /,
+        **fields: Any,
+    ) -> None:
+        given = fields.pop("client", client)
+        super().__init__(client=given, options=ToolkitOptions.of(options, fields))
+        neutral = AirbyteEmbeddedTools(self.client, self.options)
         self._tools = [to_langchain_tool(tool) for tool in neutral.get_tools()]
 
     def get_tools(self) -> list[BaseTool]:
         """``proxy_api_request`` for API sources; ``list_files`` and ``read_file`` for files."""
         return list(self._tools)
+
+    def interrupt_on_writes(
+        self,
+        allowed_decisions: Sequence[DecisionType] = ("approve", "edit", "reject"),
+    ) -> dict[str, dict[str, Any]]:
+        """``interrupt_on`` for ``HumanInTheLoopMiddleware``: the API tool interrupts on writes.
+
+        A call interrupts only when its ``method`` is a write (``when=``), so reads never wait
+        for a human; the description shows the reviewer the method, URL and body. Build the
+        toolkit with ``allow_writes=True``: the human's approval is the gate.
+        """
+        return {
+            tool.name: {
+                "allowed_decisions": list(allowed_decisions),
+                "when": _is_write_call,
+                "description": _write_describer(tool.tool),
+            }
+            for tool in self._tools
+            if tool.tool.kind == "api"
+        }
+
+
+DecisionType = Literal["approve", "edit", "reject", "respond"]
+"""The decisions ``HumanInTheLoopMiddleware`` knows (``langchain.agents.middleware``)."""
+
+
+def _method_of(args: Mapping[str, Any]) -> str:
+    method = args.get("method", "GET")
+    return method.upper() if isinstance(method, str) else "GET"
+
+
+def _is_write_call(request: Any) -> bool:
+    """The ``when`` predicate: interrupt only for a write method (same answer on resume)."""
+    return _method_of(request.tool_call["args"]) not in READ_METHODS
+
+
+def _write_describer(tool: AirbyteTool[Any]) -> Any:
+    """The reviewer's text for a call of ``tool``: the method, the URL it resolves to, the body."""
+
+    def describe(tool_call: Mapping[str, Any], state: Any, runtime: Any) -> str:
+        args = tool_call["args"]
+        name = args.get("source") or next(iter(tool.sources))
+        target = str(args.get("path", ""))
+        source = tool.sources.get(name)
+        try:
+            if source is not None:
+                target = build_url(source, target, args.get("params") or {})
+        except ToolError:
+            pass  # the tool refuses it when it runs; show the path as the model gave it
+        body = args.get("body")
+        shown = f" with body {json.dumps(body, default=str)}" if body else ""
+        return (
+            f"{_method_of(args)} {target} on source '{name}'{shown}: approve to send it (an "
+            "Idempotency-Key is added, so it happens at most once), edit the arguments, or reject."
+        )
+
+    return describe

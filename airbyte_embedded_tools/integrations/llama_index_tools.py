@@ -8,7 +8,6 @@ call is an ``is_error`` output the agent shows to the model, never an exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 try:
@@ -19,13 +18,12 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
         "The LlamaIndex tools need LlamaIndex: pip install 'airbyte-embedded-tools[llama-index]'"
     ) from exc
 
-from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.tools import (
-    DEFAULT_MAX_CHARS,
     AirbyteEmbeddedTools,
     AirbyteTool,
-    Approver,
     ClientLike,
+    ToolkitOptions,
     ToolResult,
 )
 
@@ -35,7 +33,7 @@ __all__ = ["AirbyteEmbeddedToolSpec", "AirbyteFunctionTool", "to_function_tool"]
 class AirbyteFunctionTool(FunctionTool):
     """A ``FunctionTool`` whose output is marked ``is_error`` when the Airbyte tool failed."""
 
-    def __init__(self, tool: AirbyteTool[Any]) -> None:
+    def __init__(self, tool: AirbyteTool[Any], metadata: ToolMetadata | None = None) -> None:
         self.airbyte_tool = tool
 
         def run(**kwargs: Any) -> ToolResult:
@@ -48,7 +46,8 @@ class AirbyteFunctionTool(FunctionTool):
         super().__init__(
             fn=run,
             async_fn=arun,
-            metadata=ToolMetadata(
+            metadata=metadata
+            or ToolMetadata(
                 name=tool.name, description=tool.description, fn_schema=tool.args_model
             ),
         )
@@ -66,9 +65,11 @@ def _mark(output: ToolOutput) -> ToolOutput:
     return output
 
 
-def to_function_tool(tool: AirbyteTool[Any]) -> AirbyteFunctionTool:
-    """The LlamaIndex ``FunctionTool`` of a neutral tool."""
-    return AirbyteFunctionTool(tool)
+def to_function_tool(
+    tool: AirbyteTool[Any], metadata: ToolMetadata | None = None
+) -> AirbyteFunctionTool:
+    """The LlamaIndex ``FunctionTool`` of a neutral tool (with ``metadata`` instead of its own)."""
+    return AirbyteFunctionTool(tool, metadata)
 
 
 class AirbyteEmbeddedToolSpec(BaseToolSpec):
@@ -76,35 +77,14 @@ class AirbyteEmbeddedToolSpec(BaseToolSpec):
 
     ``AirbyteEmbeddedToolSpec(client, source_id=...)`` or ``sources={"stripe": id, "docs":
     Source.files(id)}`` (a plain id under a connector's name is an API source, else a file
-    source); read-only unless ``allow_writes`` or an ``approve`` callback. ``to_tool_list()``.
+    source), or one ``ToolkitOptions``; read-only unless ``allow_writes`` or an ``approve``
+    callback. ``to_tool_list()``.
     """
 
     def __init__(
-        self,
-        client: ClientLike,
-        *,
-        sources: Mapping[str, Source | str] | None = None,
-        source_id: str | None = None,
-        file_source_id: str | None = None,
-        connector: str = "stripe",
-        allow_writes: bool = False,
-        approve: Approver | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        raw: bool = False,
-        names: Mapping[str, str] | None = None,
+        self, client: ClientLike, options: ToolkitOptions | None = None, /, **fields: Any
     ) -> None:
-        self.tools = AirbyteEmbeddedTools(
-            client,
-            sources=sources,
-            source_id=source_id,
-            file_source_id=file_source_id,
-            connector=connector,
-            allow_writes=allow_writes,
-            approve=approve,
-            max_chars=max_chars,
-            raw=raw,
-            names=names,
-        )
+        self.tools = AirbyteEmbeddedTools(client, ToolkitOptions.of(options, fields))
         self.spec_functions = [tool.name for tool in self.tools.get_tools()]
 
     def to_tool_list(
@@ -112,6 +92,20 @@ class AirbyteEmbeddedToolSpec(BaseToolSpec):
         spec_functions: list[Any] | None = None,
         func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
     ) -> list[FunctionTool]:
-        """One ``FunctionTool`` per bound capability (or only the names in ``spec_functions``)."""
-        wanted = set(spec_functions or self.spec_functions)
-        return [to_function_tool(tool) for tool in self.tools.get_tools() if tool.name in wanted]
+        """One ``FunctionTool`` per bound capability (or only the names in ``spec_functions``).
+
+        ``func_to_metadata_mapping`` replaces a tool's metadata by tool name, as in
+        ``BaseToolSpec``; an unknown name in ``spec_functions`` is a ``ConfigurationError``.
+        """
+        wanted = list(spec_functions or self.spec_functions)
+        unknown = [name for name in wanted if name not in self.spec_functions]
+        if unknown:
+            raise ConfigurationError(
+                f"unknown spec functions {unknown!r}: this spec has {self.spec_functions!r}"
+            )
+        mapping = func_to_metadata_mapping or {}
+        return [
+            to_function_tool(tool, mapping.get(tool.name))
+            for tool in self.tools.get_tools()
+            if tool.name in wanted
+        ]

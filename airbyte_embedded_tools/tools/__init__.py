@@ -9,6 +9,7 @@ from __future__ import annotations
 from .base import AirbyteTool, ClientLike
 from .guard import DEFAULT_MAX_CHARS
 from .list_files import ListFilesInput, ListFilesTool
+from .options import ToolkitOptions
 from .proxy_api_request import (
     Approver,
     ProxyApiRequestInput,
@@ -35,5 +36,6 @@ __all__ = [
     "ReadFileInput",
     "ReadFileTool",
     "ToolResult",
+    "ToolkitOptions",
     "WriteRequest",
 ]

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
+from airbyte_embedded_tools._upstream import DEFAULT_CONNECTOR
 from airbyte_embedded_tools.access import ClientAccess, LoopUnavailableError, access_for
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
@@ -43,7 +44,7 @@ class AirbyteTool(ABC, Generic[InputT]):
         source: Source | None = None,
         source_id: str | None = None,
         sources: Mapping[str, Source | str] | None = None,
-        connector: str = "stripe",
+        connector: str = DEFAULT_CONNECTOR,
         max_chars: int = DEFAULT_MAX_CHARS,
         name: str | None = None,
         names: ToolNames | None = None,

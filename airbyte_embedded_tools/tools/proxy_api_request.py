@@ -10,14 +10,24 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from airbyte_embedded_tools._redact import get_logger
+from airbyte_embedded_tools._upstream import (
+    CONNECTOR_RULES,
+    DEFAULT_CONNECTOR,
+    IDEMPOTENCY_HEADER,
+    READ_METHODS,
+    connector_hosts,
+    new_idempotency_key,
+    refused_model_header,
+    upstream_url,
+)
 from airbyte_embedded_tools.access import ClientAccess
+from airbyte_embedded_tools.errors import InvalidRequestError
 from airbyte_embedded_tools.models import ProxyResponse
 from airbyte_embedded_tools.sources import Source
 
@@ -37,11 +47,6 @@ __all__ = [
 
 logger = get_logger("airbyte_embedded_tools.tools")
 
-READ_METHODS = frozenset({"GET", "HEAD"})
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-"""Headers a model may not set: Airbyte adds the account's credentials itself."""
-FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
-"""Headers the proxy sets for the upstream request; a model may not set them either."""
 _FOOTER_RESERVE = 600
 """Characters kept free for the closing note (counts, continuation hint)."""
 
@@ -97,10 +102,11 @@ class ProxyApiRequestInput(BaseModel):
     ] = Field(
         default_factory=dict,
         description=(
-            "Extra HTTP headers for the API, rarely needed: e.g. Stripe-Version to pin the API "
-            "version, or Idempotency-Key to make a write safe to retry. Values are strings. "
-            "Authorization and other credential headers are refused: Airbyte adds the "
-            "account's credentials itself."
+            "Extra HTTP headers for the API, rarely needed. On Stripe only Stripe-Version (to "
+            "pin the API version) and Idempotency-Key (a write gets one automatically) may be "
+            "set; values are strings. Authorization and other credential headers are refused "
+            "(Airbyte adds the account's credentials itself), as are headers that switch the "
+            "account or reroute the request."
         ),
         examples=[{"Stripe-Version": "2024-06-20"}, {"Idempotency-Key": "order-1234-refund"}],
     )
@@ -125,7 +131,11 @@ class ProxyApiRequestInput(BaseModel):
 
 @dataclass(frozen=True)
 class WriteRequest:
-    """A write the model asked for, as shown to an approval callback before it is sent."""
+    """A write exactly as it would be sent upstream: shown to ``approve`` and by a dry run.
+
+    ``headers`` include the ``Idempotency-Key`` the tool made for this call (also in
+    ``idempotency_key``) when the connector takes keys for ``method``; a model's own key is kept.
+    """
 
     source: str
     source_id: str
@@ -133,6 +143,7 @@ class WriteRequest:
     url: str
     body: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    idempotency_key: str | None = None
 
     def __str__(self) -> str:
         body = f" with {dumps(dict(self.body))}" if self.body else ""
@@ -148,79 +159,64 @@ def build_url(source: Source, path: str, params: Mapping[str, Any]) -> str:
     """The full upstream URL of ``path`` + ``params``; refuses any host but the connector's.
 
     ``path`` is relative to the connector's base (``/v1/invoices``) or a full ``https`` URL on
-    the connector's host. Raises ``ToolError`` (nothing sent) for another host or scheme.
-    Parsed with ``urllib.parse`` once (the client checks the URL again before sending).
+    the connector's host; resolved by the client's own rule (``_upstream.upstream_url``), with
+    ``params`` in Stripe's bracket notation. Raises ``ToolError`` (nothing sent) otherwise.
     """
-    base = _origin(source.api_base)
     text = path.strip()
-    hint = f"Use a path like /v1/invoices or a URL on https://{base.host}."
-    if any(ch in text for ch in "\r\n\t ") or "\\" in text:
+    connector = source.connector or ""
+    hosts = connector_hosts([connector])
+    hint = f"Use a path like /v1/invoices or a URL on https://{min(hosts)}."
+    if any(ch in text for ch in "\r\n\t "):
         raise ToolError(f"Error: the path {text!r} contains spaces or control characters. {hint}")
     try:
-        if "://" in text or text.startswith("//"):
-            parts = urlsplit(text)
-            shown = parts.hostname or text
-            port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
-            same = (parts.scheme.lower(), parts.hostname, port) == (
-                base.scheme,
-                base.host,
-                base.port,
+        return upstream_url(text, _flatten(params), allowed_hosts=hosts, connector=connector)
+    except InvalidRequestError as exc:
+        reason = str(exc).removeprefix("Refused before sending: ")
+        raise ToolError(
+            f"Error: refused to send a request to {_shown_host(text)!r}: {reason}; the "
+            f"'{connector}' source only reaches {min(hosts)}. Nothing was sent. {hint}"
+        ) from None
+
+
+def _shown_host(text: str) -> str:
+    """The host a refused URL names (what the model should recognise), else the text."""
+    try:
+        return urlsplit(text).hostname or text
+    except ValueError:
+        return text
+
+
+def _check_model_headers(headers: Mapping[str, str], connector: str) -> None:
+    """Refuse (nothing sent) any header a model may not set on ``connector``'s API."""
+    for name in headers:
+        reason = refused_model_header(name, connector)
+        if reason is not None:
+            raise ToolError(
+                f"Error: the {name} header is not allowed: {reason}. Nothing was sent. "
+                "Call again without it."
             )
-            if not same or "@" in parts.netloc:
-                raise ToolError(
-                    f"Error: refused to send a request to {shown!r}: the '{source.connector}' "
-                    f"source only reaches {base.host}. Nothing was sent. {hint}"
-                )
-        else:
-            parts = urlsplit(text if text.startswith("/") else f"/{text}")
-    except ValueError as exc:
-        raise ToolError(f"Error: {text!r} is not a valid URL ({exc}). {hint}") from None
-    pairs = [*parse_qsl(parts.query, keep_blank_values=True), *_flatten(params)]
-    target = base.origin + _normalize_path(parts.path)
-    return f"{target}?{urlencode(pairs)}" if pairs else target
 
 
-@dataclass(frozen=True)
-class _Origin:
-    scheme: str
-    host: str
-    port: int | None
-    origin: str
+def _with_idempotency_key(
+    method: str, headers: Mapping[str, str], connector: str
+) -> tuple[dict[str, str], str | None]:
+    """``headers`` with the write's ``Idempotency-Key`` (the model's own, else a new one) when
+    ``connector`` takes keys for ``method``; and the key. One key per tool call, so a retry of
+    the call by the client can never create the object twice.
 
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@lru_cache(maxsize=64)
-def _origin(api_base: str) -> _Origin:
-    """The scheme, host and port of a connector's base URL, parsed once per base."""
-    parts = urlsplit(api_base)
-    scheme = parts.scheme.lower()
-    port = parts.port or _DEFAULT_PORTS.get(scheme)
-    return _Origin(scheme, parts.hostname or "", port, f"{scheme}://{parts.netloc.lower()}")
-
-
-def _normalize_path(path: str) -> str:
-    """``path`` percent-encoded where needed (escapes kept as given), dot segments resolved."""
-    if not path:
-        return "/"
-    encoded = quote(path, safe=_PATH_SAFE)
-    if "/." not in encoded:
-        return encoded
-    kept: list[str] = []
-    segments = encoded.split("/")[1:]
-    for segment in segments:
-        if segment == "..":
-            if kept:
-                kept.pop()
-        elif segment != ".":
-            kept.append(segment)
-    trailing = "/" if kept and segments[-1] in {".", ".."} else ""
-    return "/" + "/".join(kept) + trailing
-
-
-_PATH_SAFE = "/%:@!$&'()*+,;=-._~[]"
-"""Characters left as they are in a path (RFC 3986 pchar and the separators)."""
+    Sent as the upstream header today; when the client takes ``idempotency_key=``, pass the key
+    there instead.
+    """
+    sent = dict(headers)
+    rules = CONNECTOR_RULES.get(connector)
+    if rules is None or method not in rules.key_methods:
+        return sent, None
+    given = next((v for k, v in sent.items() if k.lower() == IDEMPOTENCY_HEADER.lower()), None)
+    if given is not None:
+        return sent, given
+    key = new_idempotency_key()
+    sent[IDEMPOTENCY_HEADER] = key
+    return sent, key
 
 
 def _flatten(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -249,7 +245,12 @@ def _scalar(value: Any) -> str:
 
 
 class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
-    """Send one HTTP request to a connector's API through Airbyte; read-only by default."""
+    """Send one HTTP request to a connector's API through Airbyte; read-only by default.
+
+    Writes (POST/PUT/PATCH/DELETE) go only with ``allow_writes=True`` or when ``approve`` (called
+    with the ``WriteRequest``) returns True. ``dry_run=True`` sends no write at all: the tool
+    answers with the exact request it would send (a ``WriteRequest`` artifact); reads still run.
+    """
 
     default_name: ClassVar[str] = "proxy_api_request"
     kind: ClassVar[Literal["api"]] = "api"
@@ -266,9 +267,10 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         source: Source | None = None,
         source_id: str | None = None,
         sources: Mapping[str, Source | str] | None = None,
-        connector: str = "stripe",
+        connector: str = DEFAULT_CONNECTOR,
         allow_writes: bool = False,
         approve: Approver | None = None,
+        dry_run: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         raw: bool = False,
         name: str | None = None,
@@ -276,6 +278,7 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
     ) -> None:
         self.allow_writes = allow_writes
         self.approve = approve
+        self.dry_run = dry_run
         self.raw = raw
         super().__init__(
             client,
@@ -291,7 +294,12 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
     def _describe(self) -> str:
         connectors = sorted({src.connector or "" for src in self.sources.values()})
         apis = " and ".join(name.capitalize() for name in connectors)
-        if self.allow_writes:
+        if self.dry_run:
+            writes = (
+                "POST/DELETE writes are dry runs: the answer shows the request that would be "
+                "sent, and nothing is sent."
+            )
+        elif self.allow_writes:
             writes = "POST/DELETE writes are allowed: use them only when the user asked."
         elif self.approve is not None:
             writes = "POST/DELETE writes need the user's approval, asked for each call."
@@ -322,18 +330,22 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
                 f"Error: {args.method} takes no body; put filters in `params` instead. "
                 "Nothing was sent."
             )
-        _check_headers(args.headers)
+        connector = source.connector or ""
+        _check_model_headers(args.headers, connector)
+        headers, key = _with_idempotency_key(args.method, args.headers, connector)
         if args.method not in READ_METHODS:
             write = WriteRequest(
-                source_name, source.id, args.method, url, dict(args.body), dict(args.headers)
+                source_name, source.id, args.method, url, dict(args.body), headers, key
             )
+            if self.dry_run:
+                return _dry_run_result(write)
             await self._authorize(write)
         response = await access.arun(
             lambda client: client.proxy_request(
                 source.id,
                 args.method,
                 url,
-                headers=args.headers or None,
+                headers=headers or None,
                 json=args.body or None,
             )
         )
@@ -408,20 +420,14 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         return ToolResult(content=content, artifact=artifact)
 
 
-def _check_headers(headers: Mapping[str, str]) -> None:
-    """Refuse (nothing sent) credential and framing headers, with what to do instead."""
-    for name in headers:
-        lower = name.strip().lower()
-        if lower in CREDENTIAL_HEADERS:
-            raise ToolError(
-                f"Error: the {name} header is not allowed: Airbyte adds the account's credentials "
-                "itself, so no credential may be sent. Nothing was sent. Call again without it."
-            )
-        if lower in FRAMING_HEADERS:
-            raise ToolError(
-                f"Error: the {name} header is set by the proxy, not by a caller. Nothing was "
-                "sent. Call again without it."
-            )
+def _dry_run_result(write: WriteRequest) -> ToolResult:
+    """The write as it would have been sent, as text and as the ``WriteRequest`` artifact."""
+    lines = [f"DRY RUN: nothing was sent. This {write.method} would be sent upstream:"]
+    lines.append(f"{write.method} {write.url}")
+    lines.extend(f"{name}: {value}" for name, value in write.headers.items())
+    if write.body:
+        lines.append(f"body: {dumps(dict(write.body))}")
+    return ToolResult(content="\n".join(lines), artifact=write)
 
 
 def _cut_plain(status_line: str, text: str, max_chars: int) -> str:

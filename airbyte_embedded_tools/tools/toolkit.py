@@ -7,46 +7,38 @@ a ``source`` name argument.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from airbyte_embedded_tools.sources import Source, resolve_sources
+from airbyte_embedded_tools.sources import resolve_sources
 
 from .base import AirbyteTool, ClientLike
-from .guard import DEFAULT_MAX_CHARS
 from .list_files import ListFilesTool
-from .names import ToolNames, resolve_names
-from .proxy_api_request import Approver, ProxyApiRequestTool
+from .names import resolve_names
+from .options import ToolkitOptions
+from .proxy_api_request import ProxyApiRequestTool
 from .read_file import ReadFileTool
 
 __all__ = ["AirbyteEmbeddedTools"]
 
 
 class AirbyteEmbeddedTools:
-    """Build the tools over one client for the sources given (see ``resolve_sources``).
+    """Build the tools over one client for the sources given (see ``ToolkitOptions``).
 
-    ``names`` renames tools by default name (``{"read_file": "files_read"}``); every tool's texts
-    then name the others by their new names.
+    ``AirbyteEmbeddedTools(client, source_id=...)`` or ``AirbyteEmbeddedTools(client,
+    ToolkitOptions(...))``; every tool's texts name the others by their final names.
     """
 
     def __init__(
-        self,
-        client: ClientLike,
-        *,
-        sources: Mapping[str, Source | str] | None = None,
-        source_id: str | None = None,
-        file_source_id: str | None = None,
-        connector: str = "stripe",
-        allow_writes: bool = False,
-        approve: Approver | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        raw: bool = False,
-        names: ToolNames | None = None,
+        self, client: ClientLike, options: ToolkitOptions | None = None, /, **fields: Any
     ) -> None:
         self.client = client
-        self.names = resolve_names(names)
+        self.options = opts = ToolkitOptions.of(options, fields)
+        self.names = resolve_names(opts.names)
         self.sources = resolve_sources(
-            sources, source_id=source_id, file_source_id=file_source_id, connector=connector
+            opts.sources,
+            source_id=opts.source_id,
+            file_source_id=opts.file_source_id,
+            connector=opts.connector,
         )
         api = {name: src for name, src in self.sources.items() if src.kind == "api"}
         files = {name: src for name, src in self.sources.items() if src.kind == "files"}
@@ -56,17 +48,18 @@ class AirbyteEmbeddedTools:
                 ProxyApiRequestTool(
                     client,
                     sources=api,
-                    allow_writes=allow_writes,
-                    approve=approve,
-                    max_chars=max_chars,
-                    raw=raw,
+                    allow_writes=opts.allow_writes,
+                    approve=opts.approve,
+                    dry_run=opts.dry_run,
+                    max_chars=opts.max_chars,
+                    raw=opts.raw,
                     names=self.names,
                 )
             )
         if files:
             for tool_class in (ListFilesTool, ReadFileTool):
                 self.tools.append(
-                    tool_class(client, sources=files, max_chars=max_chars, names=self.names)
+                    tool_class(client, sources=files, max_chars=opts.max_chars, names=self.names)
                 )
 
     def get_tools(self) -> list[AirbyteTool[Any]]:

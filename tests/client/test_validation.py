@@ -23,7 +23,7 @@ INVOICES = "https://api.stripe.com/v1/invoices"
         ({"url": "https://user:pw@api.stripe.com/v1/x"}, "user info"),
         ({"url": "https://evil.com/v1/x"}, "not a connector API host"),
         ({"url": "http://api.stripe.com/v1/x"}, "https://"),
-        ({"url": "/v1/invoices"}, "https://"),
+        ({"url": "//evil.com/v1/invoices"}, "names a host, not a path"),
         ({"url": "https://api.stripe.com:8443/v1/x"}, "port"),
         ({"url": "https://api.stripe.com/v1/x\r\nX-Evil: 1"}, "control character"),
         ({"headers": {"X-Ok": "a\r\nInjected: b"}}, "CR, LF or NUL"),

@@ -23,53 +23,59 @@ from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.integrations.langchain_tools import (
     AirbyteEmbeddedToolkit,
-    AirbyteListFilesTool,
-    AirbyteProxyApiRequestTool,
-    AirbyteReadFileTool,
+    AirbyteToolAdapter,
+    to_langchain_tool,
 )
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
-from airbyte_embedded_tools.tools import ApiResponse, FileListing, FileText
+from airbyte_embedded_tools.tools import (
+    ApiResponse,
+    FileListing,
+    FileText,
+    ListFilesTool,
+    ProxyApiRequestTool,
+    ReadFileTool,
+)
 
 OFFLINE = "http://127.0.0.1:9"
 """A base URL nothing listens on: constructing tools must not touch the network."""
 
-EXAMPLES: dict[type[BaseTool], tuple[str, dict[str, Any]]] = {
-    AirbyteProxyApiRequestTool: ("api", {"path": "/v1/invoices", "params": {"limit": 3}}),
-    AirbyteListFilesTool: ("files", {"prefix": "contracts/"}),
-    AirbyteReadFileTool: ("files", {"path": "README.md"}),
+NeutralTool = type[ProxyApiRequestTool] | type[ListFilesTool] | type[ReadFileTool]
+EXAMPLES: dict[NeutralTool, tuple[str, dict[str, Any]]] = {
+    ProxyApiRequestTool: ("api", {"path": "/v1/invoices", "params": {"limit": 3}}),
+    ListFilesTool: ("files", {"prefix": "contracts/"}),
+    ReadFileTool: ("files", {"path": "README.md"}),
 }
 
 
 class _Unit(ToolsUnitTests):
-    constructor: type[BaseTool]
+    """LangChain's standard unit suite on the LangChain face of each neutral tool."""
+
+    neutral: NeutralTool
 
     @property
-    def tool_constructor(self) -> type[BaseTool]:
-        return self.constructor
-
-    @property
-    def tool_constructor_params(self) -> dict[str, Any]:
-        return {"client": AirbyteEmbeddedClient(token="t", base_url=OFFLINE), "source_id": "src"}
+    def tool_constructor(self) -> BaseTool:
+        client = AirbyteEmbeddedClient(token="t", base_url=OFFLINE)
+        return to_langchain_tool(self.neutral(client, source_id="src"))
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
-        return EXAMPLES[self.constructor][1]
+        return EXAMPLES[self.neutral][1]
 
 
 class TestProxyApiRequestUnit(_Unit):
-    constructor = AirbyteProxyApiRequestTool
+    neutral = ProxyApiRequestTool
 
 
 class TestListFilesUnit(_Unit):
-    constructor = AirbyteListFilesTool
+    neutral = ListFilesTool
 
 
 class TestReadFileUnit(_Unit):
-    constructor = AirbyteReadFileTool
+    neutral = ReadFileTool
 
 
-def _source_id(sandbox: Sandbox, tool: type[BaseTool]) -> str:
+def _source_id(sandbox: Sandbox, tool: NeutralTool) -> str:
     kind = EXAMPLES[tool][0]
     return sandbox.stripe_source_id if kind == "api" else sandbox.file_source_id
 
@@ -77,19 +83,21 @@ def _source_id(sandbox: Sandbox, tool: type[BaseTool]) -> str:
 class _WithSyncClient(ToolsIntegrationTests):
     """The standard suite with a SyncAirbyteEmbeddedClient (sync and async calls)."""
 
-    constructor: type[BaseTool]
+    neutral: NeutralTool
 
     @property
     def tool_constructor(self) -> type[BaseTool]:
-        return self.constructor
+        return AirbyteToolAdapter
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
-        return EXAMPLES[self.constructor][1]
+        return EXAMPLES[self.neutral][1]
 
     @pytest.fixture
     def tool(self, sandbox: Sandbox, sync_client: SyncAirbyteEmbeddedClient) -> BaseTool:
-        return self.constructor(sync_client, source_id=_source_id(sandbox, self.constructor))
+        return to_langchain_tool(
+            self.neutral(sync_client, source_id=_source_id(sandbox, self.neutral))
+        )
 
 
 class _WithAsyncClient(_WithSyncClient):
@@ -97,31 +105,31 @@ class _WithAsyncClient(_WithSyncClient):
 
     @pytest.fixture
     def tool(self, sandbox: Sandbox, client: AirbyteEmbeddedClient) -> BaseTool:  # type: ignore[override]
-        return self.constructor(client, source_id=_source_id(sandbox, self.constructor))
+        return to_langchain_tool(self.neutral(client, source_id=_source_id(sandbox, self.neutral)))
 
 
 class TestProxyApiRequestSyncClient(_WithSyncClient):
-    constructor = AirbyteProxyApiRequestTool
+    neutral = ProxyApiRequestTool
 
 
 class TestListFilesSyncClient(_WithSyncClient):
-    constructor = AirbyteListFilesTool
+    neutral = ListFilesTool
 
 
 class TestReadFileSyncClient(_WithSyncClient):
-    constructor = AirbyteReadFileTool
+    neutral = ReadFileTool
 
 
 class TestProxyApiRequestAsyncClient(_WithAsyncClient):
-    constructor = AirbyteProxyApiRequestTool
+    neutral = ProxyApiRequestTool
 
 
 class TestListFilesAsyncClient(_WithAsyncClient):
-    constructor = AirbyteListFilesTool
+    neutral = ListFilesTool
 
 
 class TestReadFileAsyncClient(_WithAsyncClient):
-    constructor = AirbyteReadFileTool
+    neutral = ReadFileTool
 
 
 # --- the toolkit ------------------------------------------------------------------------------

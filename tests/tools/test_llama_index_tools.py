@@ -11,16 +11,23 @@ import pytest
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
 from llama_index.core.llms import MockFunctionCallingLLM
-from llama_index.core.tools import FunctionTool
+from llama_index.core.tools import FunctionTool, ToolMetadata
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.integrations.llama_index_tools import (
     AirbyteEmbeddedToolSpec,
     AirbyteFunctionTool,
 )
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
-from airbyte_embedded_tools.tools import ApiResponse, ProxyApiRequestInput, ToolResult
+from airbyte_embedded_tools.tools import (
+    ApiResponse,
+    ProxyApiRequestInput,
+    ReadFileInput,
+    ToolkitOptions,
+    ToolResult,
+)
 
 
 @pytest.fixture
@@ -48,6 +55,19 @@ def test_spec_functions_select_tools(sandbox: Sandbox, client: AirbyteEmbeddedCl
     spec = AirbyteEmbeddedToolSpec(client, sources={"docs": sandbox.file_source_id})
     assert spec.spec_functions == ["list_files", "read_file"]
     assert [t.metadata.name for t in spec.to_tool_list(["read_file"])] == ["read_file"]
+
+
+def test_to_tool_list_honours_the_metadata_mapping_and_refuses_unknown_names(
+    sandbox: Sandbox, client: AirbyteEmbeddedClient
+) -> None:
+    spec = AirbyteEmbeddedToolSpec(client, ToolkitOptions(file_source_id=sandbox.file_source_id))
+    mine = ToolMetadata(name="docs_read", description="Read our docs.", fn_schema=ReadFileInput)
+    (tool,) = spec.to_tool_list(["read_file"], {"read_file": mine})
+    assert tool.metadata is mine
+    assert isinstance(tool, AirbyteFunctionTool)
+    assert tool.airbyte_tool.name == "read_file"
+    with pytest.raises(ConfigurationError, match="unknown spec functions \\['read_files'\\]"):
+        spec.to_tool_list(["read_files"])
 
 
 async def test_acall_gives_compact_content_and_the_full_result(

@@ -509,10 +509,17 @@ async def test_headers_reach_the_upstream(sandbox: Sandbox, proxy: ProxyApiReque
         ("Authorization", "the Authorization header is not allowed: Airbyte adds the account's"),
         ("authorization", "the authorization header is not allowed"),
         ("Cookie", "the Cookie header is not allowed"),
-        ("Host", "the Host header is set by the proxy"),
+        ("Host", "the Host header is not allowed: it is set by the proxy"),
+        ("Stripe-Account", "the Stripe-Account header is not allowed: it would act for another"),
+        ("Stripe-Context", "the Stripe-Context header is not allowed: it would act for another"),
+        ("X-HTTP-Method-Override", "not allowed: it would change the method or the route"),
+        ("X-Forwarded-For", "not allowed: it would change the method or the route"),
+        ("Forwarded", "not allowed: it would change the method or the route"),
+        ("X-Original-URL", "not allowed: it would change the method or the route"),
+        ("X-Debug", "only these headers may be set: Idempotency-Key, Stripe-Version"),
     ],
 )
-async def test_credential_headers_are_refused_before_sending(
+async def test_headers_a_model_may_not_set_are_refused_before_sending(
     sandbox: Sandbox, proxy: ProxyApiRequestTool, name: str, fragment: str
 ) -> None:
     before = len(sandbox.upstream_requests)
@@ -623,3 +630,72 @@ async def test_an_instance_with_a_source_picks_that_source() -> None:
     assert result.content.startswith("HTTP 200 GET /v1/x\n")
     with pytest.raises(TypeError):
         await tool.arun(ProxyApiRequestInput(path="/v1/x"))  # lacks the source
+
+
+async def test_a_write_carries_one_idempotency_key_shown_to_the_approver(
+    fresh_sandbox: Sandbox, fresh_client: AirbyteEmbeddedClient
+) -> None:
+    asked: list[WriteRequest] = []
+
+    def approve(write: WriteRequest) -> bool:
+        asked.append(write)
+        return True
+
+    tool = ProxyApiRequestTool(
+        fresh_client, source_id=fresh_sandbox.stripe_source_id, approve=approve
+    )
+    before = len(fresh_sandbox.upstream_requests)
+    for _ in range(2):
+        result = await tool.arun(method="POST", path="/v1/customers", body={"name": "Keyed"})
+        assert not result.is_error, result.content
+    keys = [write.idempotency_key for write in asked]
+    assert all(keys)
+    assert keys[0] != keys[1]
+    assert [write.headers for write in asked] == [{"Idempotency-Key": key} for key in keys]
+    assert f'"Idempotency-Key":"{keys[0]}"' in str(asked[0])
+    sent = [h["idempotency-key"] for h in _sent_headers(fresh_sandbox, before)]
+    assert sent == keys
+    deleted = await tool.arun(method="DELETE", path=f"/v1/customers/{records_id(result)}")
+    assert not deleted.is_error, deleted.content
+    assert asked[-1].idempotency_key is None  # Stripe takes keys on POST only
+    assert "idempotency-key" not in _sent_headers(fresh_sandbox, before)[-1]
+
+
+def records_id(result: ToolResult) -> str:
+    return str(json.loads(result.content.split("\n", 1)[1])["id"])
+
+
+async def test_a_dry_run_shows_the_exact_write_and_sends_nothing(
+    sandbox: Sandbox, client: AirbyteEmbeddedClient
+) -> None:
+    tool = ProxyApiRequestTool(client, source_id=sandbox.stripe_source_id, dry_run=True)
+    assert "writes are dry runs" in tool.description
+    before = len(sandbox.upstream_requests)
+    result = await tool.arun(
+        method="post",
+        path="/v1/customers",
+        params={"expand": ["tax"]},
+        headers={"Stripe-Version": "2024-06-20"},
+        body={"name": "Dry"},
+    )
+    assert not result.is_error, result.content
+    assert len(sandbox.upstream_requests) == before
+    write = result.artifact
+    assert isinstance(write, WriteRequest)
+    assert write.url == "https://api.stripe.com/v1/customers?expand%5B%5D=tax"
+    assert write.headers == {
+        "Stripe-Version": "2024-06-20",
+        "Idempotency-Key": write.idempotency_key,
+    }
+    assert result.content.split("\n") == [
+        "DRY RUN: nothing was sent. This POST would be sent upstream:",
+        "POST https://api.stripe.com/v1/customers?expand%5B%5D=tax",
+        "Stripe-Version: 2024-06-20",
+        f"Idempotency-Key: {write.idempotency_key}",
+        'body: {"name":"Dry"}',
+    ]
+    refused = await tool.arun(method="POST", path="/v1/customers", headers={"Stripe-Account": "a"})
+    assert refused.is_error  # a dry run checks everything a real call checks
+    read = await tool.arun(path="/v1/customers", params={"limit": 1})
+    assert read.content.startswith("HTTP 200 GET /v1/customers")
+    assert len(sandbox.upstream_requests) == before + 1  # reads still run

@@ -63,3 +63,11 @@ def test_repr_names_no_description() -> None:
     assert repr(Source.api("abc", description="x")) == (
         "Source(id='abc', kind='api', connector='stripe')"
     )
+
+
+def test_a_file_source_has_no_connector() -> None:
+    assert Source(id="x", kind="files").connector is None
+    assert Source(id="x", kind="api").connector == "stripe"
+    assert Source.files("x").connector is None
+    with pytest.raises(ValueError, match="a file source has no API connector"):
+        Source(id="x", kind="files", connector="stripe")
