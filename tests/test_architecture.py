@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "sources": 1,
     "_wire": 2,
     "retry": 2,
+    "_affinity": 3,
     "_checks": 3,
     "_request_options": 3,
     "_streaming": 3,

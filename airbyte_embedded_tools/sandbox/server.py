@@ -25,7 +25,7 @@ from .app import SandboxParts, build_parts
 from .context import Envelope, UpstreamRecord, check_envelope
 from .faults import FaultConfig
 from .seed_files import DEFAULT_LARGE_FILE_SIZE, LARGE_FILE
-from .state import SandboxState, Tenant
+from .state import ApiGeneration, SandboxState, Tenant
 from .stripe_data import DEFAULT_INVOICE_COUNT, SANDBOX_TODAY
 
 START_TIMEOUT = 15.0
@@ -90,12 +90,15 @@ class Sandbox:
     credentials and ids are available before start, the URLs once started.
     ``invoice_count`` (at least the default 547) seeds the Stripe emulator with that many
     invoices, the extra ones paid, so the debtors stay the same (load tests, benchmarks).
+    ``api_generation="legacy"`` serves only the older scoped-token endpoint (a deployment that
+    predates ``/api/v1/account/applications/scoped-token``, which then answers 404).
     """
 
     def __init__(
         self,
         *,
         token_lifetime: float = 900.0,
+        api_generation: ApiGeneration = "current",
         envelope: Envelope | None = None,
         faults: FaultConfig | None = None,
         seed: int = 42,
@@ -107,7 +110,9 @@ class Sandbox:
         access_log: bool = False,
         invoice_count: int | None = None,
     ) -> None:
-        self._state = SandboxState(seed=seed, token_lifetime=token_lifetime)
+        self._state = SandboxState(
+            seed=seed, token_lifetime=token_lifetime, api_generation=api_generation
+        )
         self._envelope = check_envelope(envelope)
         if large_file_size < 0:
             raise ValueError("large_file_size must be >= 0 bytes")
