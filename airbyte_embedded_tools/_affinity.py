@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 
-__all__ = ["LoopAffinity", "LoopThread"]
+__all__ = ["Lease", "LoopAffinity", "LoopThread"]
 
 
 class LoopThread:
@@ -41,18 +42,27 @@ class LoopThread:
             self._thread.join()
 
 
+class Lease:
+    """Keeps a private loop thread running while anything that reaches the client through it
+    holds this (its ``ClientAccess``es); the thread stops when the last one is gone."""
+
+    def __init__(self, thread: LoopThread) -> None:
+        weakref.finalize(self, thread.stop)
+
+
 class LoopAffinity:
     """The owner loop of one client (shared by its views), and the loop thread owning it if any.
 
     ``lock`` guards ``owner`` and ``thread`` (read and changed from any thread).
     """
 
-    __slots__ = ("__weakref__", "lock", "owner", "pool_loop", "thread")
+    __slots__ = ("lease", "lock", "owner", "pool_loop", "thread")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.owner: asyncio.AbstractEventLoop | None = None
         self.thread: LoopThread | None = None
+        self.lease: weakref.ref[Lease] | None = None
         self.pool_loop: asyncio.AbstractEventLoop | None = None
 
     def enter(self, loop: asyncio.AbstractEventLoop) -> bool:

@@ -25,7 +25,7 @@ from collections.abc import (
 )
 from typing import Any, Generic, TypeVar
 
-from ._affinity import LoopAffinity, LoopThread
+from ._affinity import Lease, LoopAffinity, LoopThread
 from .client import AirbyteEmbeddedClient
 from .errors import ConfigurationError
 
@@ -66,6 +66,7 @@ class ClientAccess:
         self.client = client
         self._affinity = affinity if affinity is not None else client.loop_affinity
         self._thread = thread
+        self._lease: Lease | None = None
         if thread is not None:
             with self._affinity.lock:
                 self._affinity.owner, self._affinity.thread = thread.loop, thread
@@ -147,6 +148,7 @@ class ClientAccess:
             gone = owner is not None and (owner.is_closed() or not owner.is_running())
             if owner is None or (gone and (aff.thread is None or owner.is_closed())):
                 owner = aff.owner = loop
+            self._hold(owner)
         return owner
 
     def _owner_for_sync(self) -> asyncio.AbstractEventLoop:
@@ -158,6 +160,7 @@ class ClientAccess:
             if owner is None or owner.is_closed():
                 owner = self._start_thread()
             private = aff.thread is not None and owner is aff.thread.loop
+            self._hold(owner)
         if _running_loop() is owner:
             raise LoopUnavailableError(
                 "a sync call was made from inside the event loop that owns its "
@@ -172,12 +175,20 @@ class ClientAccess:
             raise LoopUnavailableError("the SyncAirbyteEmbeddedClient is closed")
 
     def _start_thread(self) -> asyncio.AbstractEventLoop:
-        """A private loop thread becomes the owner for good (stopped with the client)."""
+        """A private loop thread becomes the owner, while an access over the client holds its
+        lease (it stops with the last tool, loader or face reaching the client through it)."""
         aff = self._affinity
         thread = aff.thread = LoopThread()
-        weakref.finalize(aff, thread.stop)
+        self._lease = Lease(thread)
+        aff.lease = weakref.ref(self._lease)
         aff.owner = thread.loop
         return thread.loop
+
+    def _hold(self, owner: asyncio.AbstractEventLoop) -> None:
+        """Hold the lease of ``owner`` if it is a private loop thread (called under the lock)."""
+        aff = self._affinity
+        if aff.thread is not None and owner is aff.thread.loop and aff.lease is not None:
+            self._lease = aff.lease()
 
 
 class _Remote(Generic[T]):
@@ -343,10 +354,12 @@ def access_for(client: AirbyteEmbeddedClient | SyncFace) -> ClientAccess:
             f"got {type(client).__name__}"
         )
     with _ACCESS_LOCK:
-        if client._access is None:
-            client._access = ClientAccess(client)
-        assert isinstance(client._access, ClientAccess)
-        return client._access
+        held = client._access() if client._access is not None else None
+        if isinstance(held, ClientAccess):
+            return held
+        access = ClientAccess(client)
+        client._access = weakref.ref(access)  # weak: a private loop thread ends with its users
+        return access
 
 
 _ACCESS_LOCK = threading.Lock()

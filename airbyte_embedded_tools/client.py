@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
 from types import TracebackType
@@ -198,7 +199,7 @@ class AirbyteEmbeddedClient:
             tokens=tokens,
         )
         self._view = False
-        self._access: object | None = None  # access.access_for's ClientAccess, made once
+        self._access: weakref.ref[Any] | None = None  # access.access_for's, while in use
         self._workspace: WorkspaceRef | None = None
         if workspace_id or workspace_name:
             self._workspace = WorkspaceRef(id=workspace_id or None, name=workspace_name or None)

@@ -332,9 +332,13 @@ def test_access_for_shares_one_access_per_client() -> None:
 def test_views_share_their_parents_owner_loop() -> None:
     client = AirbyteEmbeddedClient("cid", "client-secret-value", base_url="http://127.0.0.1:9")
     view = client.for_workspace("acme")
-    owner = access_for(client).run_sync(where)  # a sync first use: a private loop thread
+    held = access_for(client)  # as a tool or loader holds it
+    owner = held.run_sync(where)  # a sync first use: a private loop thread
     assert access_for(view).run_sync(where) is owner
     assert access_for(client.for_workspace(id="ws-2")).run_sync(where) is owner
+    del held
+    gc.collect()  # the last user gone, so is the thread: the next sync use starts another
+    assert access_for(view).run_sync(where) is not owner
 
 
 def test_tools_loaders_and_the_sync_face_share_one_access_per_client() -> None:
