@@ -30,6 +30,7 @@ from .errors import (
     UpstreamError,
 )
 from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
+from .retry import RetryPolicy
 from .sources import Source
 from .sync_client import SyncAirbyteEmbeddedClient
 
@@ -123,6 +124,7 @@ __all__ = [
     "RangeNotSatisfiableError",
     "RateLimitError",
     "ReadFileTool",
+    "RetryPolicy",
     "ServerError",
     "Source",
     "StripePaginator",

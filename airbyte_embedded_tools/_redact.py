@@ -13,11 +13,12 @@ import re
 import threading
 from collections import OrderedDict
 
+from . import config
+
 __all__ = [
     "MASK",
     "RedactingFilter",
     "clip",
-    "forget_secret",
     "get_logger",
     "logger",
     "preview",
@@ -51,7 +52,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
-_MAX_REGISTERED = 256
+_MAX_REGISTERED = 2 * config.TOKEN_CACHE_SIZE + 256
+"""Exact values remembered: room for every scoped token a client caches, renewed once."""
 _registered: OrderedDict[str, None] = OrderedDict()
 _registered_lock = threading.Lock()
 
@@ -65,12 +67,6 @@ def register_secret(value: str) -> None:
         _registered.move_to_end(value)
         while len(_registered) > _MAX_REGISTERED:
             _registered.popitem(last=False)
-
-
-def forget_secret(value: str) -> None:
-    """Stop tracking a secret that is no longer in use."""
-    with _registered_lock:
-        _registered.pop(value, None)
 
 
 def redact(text: str) -> str:

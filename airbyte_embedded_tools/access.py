@@ -1,9 +1,10 @@
 """Reaching an async client from sync or async code, on whatever thread or event loop.
 
 An ``httpx.AsyncClient``'s connections belong to the event loop that opened them. A
-``ClientAccess`` (one per client: ``access_for``) knows the client's owner loop and runs work
-there: awaited directly on that loop, handed to it from another loop or thread, or, when no
-loop owned the client yet and the caller is sync, on a private loop thread started once.
+``ClientAccess`` (one per client, kept on it: ``access_for``) reads the client's owner loop
+from its ``loop_affinity`` (shared with its workspace views) and runs work there: awaited
+directly on that loop, handed to it from another loop or thread, or, when no loop owned the
+client yet and the caller is sync, on a private loop thread started once.
 ``SyncAirbyteEmbeddedClient``, the tools and the loaders all reach their client through it.
 """
 
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import inspect
 import threading
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -22,12 +23,13 @@ from collections.abc import (
     Coroutine,
     Generator,
 )
-from typing import Any, Generic, Protocol, TypeGuard, TypeVar
+from typing import Any, Generic, TypeVar
 
+from ._affinity import Lease, LoopAffinity, LoopThread
 from .client import AirbyteEmbeddedClient
 from .errors import ConfigurationError
 
-__all__ = ["ClientAccess", "LoopThread", "LoopUnavailableError", "access_for", "take"]
+__all__ = ["ClientAccess", "LoopThread", "LoopUnavailableError", "SyncFace", "access_for", "take"]
 
 T = TypeVar("T")
 
@@ -44,46 +46,36 @@ class LoopUnavailableError(RuntimeError):
     """A sync call cannot reach the event loop its client belongs to (the message says why)."""
 
 
-class LoopThread:
-    """A private event loop running forever in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._run, name="airbyte-embedded-tools-loop", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
-
-    def stop(self) -> None:
-        """Stop the loop and join the thread (idempotent)."""
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if threading.current_thread() is not self._thread:  # else: it stops after this callback
-            self._thread.join()
-
-
 class ClientAccess:
     """Runs work on one async client's owner loop, for callers on any thread or loop.
 
-    The owner is the loop thread given (a ``SyncAirbyteEmbeddedClient``'s), else the loop that
-    first used the client; a sync first use starts a private loop thread that owns it for good.
-    An owner that is closed (or, for async callers, stopped) is taken over by the next caller.
+    The owner is recorded once per client, in its ``loop_affinity`` (shared by its workspace
+    views): the loop thread given (a ``SyncAirbyteEmbeddedClient``'s), else the loop that
+    first used the client; a sync first use starts a private loop thread that owns it for
+    good. An owner that is closed (or, for async callers, stopped) is taken over by the next
+    caller.
     """
 
-    def __init__(self, client: AirbyteEmbeddedClient, *, thread: LoopThread | None = None) -> None:
+    def __init__(
+        self,
+        client: AirbyteEmbeddedClient,
+        *,
+        thread: LoopThread | None = None,
+        affinity: LoopAffinity | None = None,
+    ) -> None:
         self.client = client
-        self._lock = threading.Lock()
+        self._affinity = affinity if affinity is not None else client.loop_affinity
         self._thread = thread
-        self._owner = thread.loop if thread is not None else None
+        self._lease: Lease | None = None
+        if thread is not None:
+            with self._affinity.lock:
+                self._affinity.owner, self._affinity.thread = thread.loop, thread
+
+    def release(self) -> None:
+        """A sync face closed: its loop thread no longer owns the client."""
+        with self._affinity.lock:
+            if self._thread is not None and self._affinity.thread is self._thread:
+                self._affinity.thread = None
 
     async def arun(self, fn: Callable[[AirbyteEmbeddedClient], Awaitable[T]]) -> T:
         """``await fn(client)`` on the owner loop, from a coroutine on any loop."""
@@ -149,24 +141,26 @@ class ClientAccess:
 
     def _owner_for_async(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
         """The owner loop for a coroutine on ``loop``; ``loop`` takes over a gone one."""
-        with self._lock:
-            owner = self._owner
+        self._check_open()
+        aff = self._affinity
+        with aff.lock:
+            owner = aff.owner
             gone = owner is not None and (owner.is_closed() or not owner.is_running())
-            if owner is None or (gone and self._thread is None):
-                owner = self._owner = loop
-        if owner.is_closed():
-            raise LoopUnavailableError("the SyncAirbyteEmbeddedClient is closed")
+            if owner is None or (gone and (aff.thread is None or owner.is_closed())):
+                owner = aff.owner = loop
+            self._hold(owner)
         return owner
 
     def _owner_for_sync(self) -> asyncio.AbstractEventLoop:
         """The owner loop for a blocking call from this thread, checked to be reachable."""
-        with self._lock:
-            owner = self._owner
-            if owner is None or (self._thread is None and owner.is_closed()):
+        self._check_open()
+        aff = self._affinity
+        with aff.lock:
+            owner = aff.owner
+            if owner is None or owner.is_closed():
                 owner = self._start_thread()
-            private = self._thread is not None
-        if owner.is_closed():
-            raise LoopUnavailableError("the SyncAirbyteEmbeddedClient is closed")
+            private = aff.thread is not None and owner is aff.thread.loop
+            self._hold(owner)
         if _running_loop() is owner:
             raise LoopUnavailableError(
                 "a sync call was made from inside the event loop that owns its "
@@ -176,12 +170,25 @@ class ClientAccess:
             _check_responsive(owner)
         return owner
 
+    def _check_open(self) -> None:
+        if self._thread is not None and self._thread.loop.is_closed():
+            raise LoopUnavailableError("the SyncAirbyteEmbeddedClient is closed")
+
     def _start_thread(self) -> asyncio.AbstractEventLoop:
-        """A private loop thread becomes the owner for good (stopped when this is collected)."""
-        thread = self._thread = LoopThread()
-        weakref.finalize(self, thread.stop)
-        self._owner = thread.loop
+        """A private loop thread becomes the owner, while an access over the client holds its
+        lease (it stops with the last tool, loader or face reaching the client through it)."""
+        aff = self._affinity
+        thread = aff.thread = LoopThread()
+        self._lease = Lease(thread)
+        aff.lease = weakref.ref(self._lease)
+        aff.owner = thread.loop
         return thread.loop
+
+    def _hold(self, owner: asyncio.AbstractEventLoop) -> None:
+        """Hold the lease of ``owner`` if it is a private loop thread (called under the lock)."""
+        aff = self._affinity
+        if aff.thread is not None and owner is aff.thread.loop and aff.lease is not None:
+            self._lease = aff.lease()
 
 
 class _Remote(Generic[T]):
@@ -327,37 +334,33 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-class _Face(Protocol):
+class SyncFace(ABC):
     """A sync face over an async client (``SyncAirbyteEmbeddedClient``): it has its own access."""
 
     @property
-    def access(self) -> ClientAccess: ...
+    @abstractmethod
+    def access(self) -> ClientAccess:
+        """The access its tools and loaders reach the async client through."""
 
 
-_ACCESS: weakref.WeakValueDictionary[int, ClientAccess] = weakref.WeakValueDictionary()
-_ACCESS_LOCK = threading.Lock()
-
-
-def access_for(client: AirbyteEmbeddedClient | _Face) -> ClientAccess:
-    """The one ``ClientAccess`` of ``client``: a sync face's own, else one shared by everything
-    holding it (so every tool and loader over a client agrees on its owner loop)."""
-    own = getattr(client, "access", None)
-    if isinstance(own, ClientAccess):
-        return own
-    if not _is_async_client(client):
+def access_for(client: AirbyteEmbeddedClient | SyncFace) -> ClientAccess:
+    """The one ``ClientAccess`` of ``client``: a sync face's own, else the one kept on the
+    client (so every tool and loader over a client agrees on its owner loop)."""
+    if isinstance(client, SyncFace):
+        return client.access
+    if not isinstance(client, AirbyteEmbeddedClient):
         raise ConfigurationError(
             "client must be an AirbyteEmbeddedClient or a SyncAirbyteEmbeddedClient, "
             f"got {type(client).__name__}"
         )
     with _ACCESS_LOCK:
-        access = _ACCESS.get(id(client))
-        if access is None or access.client is not client:
-            access = ClientAccess(client)
-            _ACCESS[id(client)] = access
+        held = client._access() if client._access is not None else None
+        if isinstance(held, ClientAccess):
+            return held
+        access = ClientAccess(client)
+        client._access = weakref.ref(access)  # weak: a private loop thread ends with its users
         return access
 
 
-def _is_async_client(client: object) -> TypeGuard[AirbyteEmbeddedClient]:
-    """True for the async client (or one shaped like it: coroutine ``proxy_request``)."""
-    method = getattr(client, "proxy_request", None)
-    return hasattr(client, "read_file") and inspect.iscoroutinefunction(method)
+_ACCESS_LOCK = threading.Lock()
+"""Makes the first ``access_for`` of a client from two threads at once make one access."""

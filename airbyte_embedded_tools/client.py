@@ -1,9 +1,11 @@
 """``AirbyteEmbeddedClient``: the one async client every tool and loader shares.
 
 One ``httpx.AsyncClient`` (one connection pool), one token cache, typed results and errors.
-Proxy requests are checked before they leave (method, upstream host, headers); every call is
-retried on transient failures by ``retry.RetryPolicy``; a 401 refreshes the token and replays
-the call once.
+One organization-level client serves every customer: ``for_workspace`` gives a cheap view per
+workspace over the same pool, each with its own scoped token. Proxy requests are checked
+before they leave (method, upstream host, headers); every call is retried on transient
+failures by ``retry.RetryPolicy``; a 401 refreshes that workspace's token and replays the call
+once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import logging
 import os
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
 from types import TracebackType
@@ -22,6 +25,7 @@ from pydantic import SecretStr
 
 from . import _wire as wire
 from . import config
+from ._affinity import LoopAffinity
 from ._checks import (
     as_timeout,
     check_base_url,
@@ -39,7 +43,7 @@ from ._streaming import stream_ranges
 from ._upstream import check_headers, check_method, connector_hosts, upstream_url
 from ._version import __version__
 from ._wire.answers import ANY_STATUS, RANGED
-from .auth import TokenProvider
+from .auth import TokenCall, Tokens, WorkspaceRef
 from .errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
@@ -64,17 +68,65 @@ __all__ = ["AirbyteEmbeddedClient"]
 USER_AGENT = f"airbyte-embedded-tools/{__version__}"
 
 
+class _Shared:
+    """What a client and its workspace views share: pool, loop, retry policy, tokens, settings."""
+
+    __slots__ = (
+        "affinity",
+        "allowed_hosts",
+        "base_url",
+        "http",
+        "organization_id",
+        "owns_http",
+        "retry",
+        "timeout",
+        "tokens",
+    )
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        organization_id: str | None,
+        allowed_hosts: frozenset[str],
+        retry: RetryPolicy,
+        timeout: httpx.Timeout,
+        http: httpx.AsyncClient | None,
+        tokens: Tokens,
+    ) -> None:
+        self.base_url = base_url
+        self.organization_id = organization_id
+        self.allowed_hosts = allowed_hosts
+        self.retry = retry
+        self.timeout = timeout
+        self.tokens = tokens
+        self.owns_http = http is None
+        self.http = http or self.new_pool()
+        self.affinity = LoopAffinity()
+
+    def new_pool(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self.timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+
+
 class AirbyteEmbeddedClient:
     """Async client for Airbyte Embedded's API proxy and file proxy.
 
     Authenticate with ``client_id``/``client_secret`` (optionally scoped to ``workspace_id`` or
     ``workspace_name``) or with a ready-made ``token``. Use as ``async with`` or call ``aclose()``.
+    One organization-level client serves many customers: ``for_workspace("acme")`` is a cheap
+    view acting for one workspace (same pool, its own scoped token).
 
     ``timeout``: seconds or an ``httpx.Timeout`` (default 60 s, connect 10 s; with a caller's
     ``http_client``, that client's own). ``allowed_hosts`` adds upstream hosts ``proxy_request``
     may reach besides the connectors' API hosts. ``retry_policy`` replaces ``max_retries`` and
     ``retry_deadline`` (backoff, ``Retry-After`` cap, an injectable sleep for tests).
     ``base_url`` must be https, or http for a loopback host (the sandbox).
+    ``token_cache_size`` scoped tokens are kept (least recently used dropped first), each for
+    at most ``token_idle_timeout`` seconds unused.
     """
 
     def __init__(
@@ -93,6 +145,8 @@ class AirbyteEmbeddedClient:
         http_client: httpx.AsyncClient | None = None,
         allowed_hosts: Iterable[str] | None = None,
         retry_policy: RetryPolicy | None = None,
+        token_cache_size: int = config.TOKEN_CACHE_SIZE,
+        token_idle_timeout: float = config.TOKEN_IDLE_TIMEOUT,
     ) -> None:
         app_secret = secret(client_secret, "client_secret", in_header=False)
         static = secret(token, "token", in_header=True)
@@ -100,35 +154,65 @@ class AirbyteEmbeddedClient:
             check_credential(organization_id, "organization_id", in_header=True)
         client_id = client_id or None
         check_credentials(client_id, app_secret, static, workspace_id, workspace_name)
-        self._base_url = check_base_url(base_url)
-        self._workspace_id = workspace_id or None
-        self._workspace_name = workspace_name or None
-        self._organization_id = organization_id or None
-        self._allowed_hosts = frozenset(
+        base = check_base_url(base_url)
+        hosts = frozenset(
             connector_hosts() | {h.strip().lower() for h in allowed_hosts or () if h.strip()}
         )
         try:
-            self._retry = retry_policy or RetryPolicy(
-                max_retries=max_retries, deadline=retry_deadline
-            )
+            retry = retry_policy or RetryPolicy(max_retries=max_retries, deadline=retry_deadline)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
-        if http_client is not None and timeout is None:
-            self._timeout = http_client.timeout
-        else:
-            self._timeout = as_timeout(timeout)
-        self._owns_http = http_client is None
-        self._http = http_client or self._new_pool()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._auth = TokenProvider(
-            self._exchange,
+        tokens = Tokens(
             client_id=client_id,
             client_secret=app_secret,
-            workspace_id=self._workspace_id,
-            workspace_name=self._workspace_name,
-            organization_id=self._organization_id,
             token=static,
+            cache_size=token_cache_size,
+            idle_timeout=token_idle_timeout,
         )
+        self._core = _Shared(
+            base_url=base,
+            organization_id=organization_id or None,
+            allowed_hosts=hosts,
+            retry=retry,
+            timeout=http_client.timeout
+            if http_client is not None and timeout is None
+            else as_timeout(timeout),
+            http=http_client,
+            tokens=tokens,
+        )
+        self._view = False
+        self._access: weakref.ref[Any] | None = None  # access.access_for's, while in use
+        self._workspace: WorkspaceRef | None = None
+        if workspace_id or workspace_name:
+            self._workspace = WorkspaceRef(id=workspace_id or None, name=workspace_name or None)
+
+    def for_workspace(
+        self, name: str | None = None, *, id: str | None = None
+    ) -> AirbyteEmbeddedClient:
+        """A view of this client acting for one workspace (one customer), by name or ``id=``.
+
+        The view is an ``AirbyteEmbeddedClient`` (every tool, loader and sync face takes it)
+        sharing this client's connection pool, retry policy and application token, with its
+        own scoped token (a name Airbyte does not know yet creates that workspace). It costs
+        a few hundred bytes: make one per request. Closing it does nothing; closing the
+        client it came from closes the pool of every view.
+        """
+        if not self._core.tokens.can_refresh:
+            raise ConfigurationError(
+                "A ready-made token= cannot be scoped to a workspace: build the client with "
+                "client_id/client_secret to serve several workspaces"
+            )
+        for value, what in ((name, "workspace name"), (id, "workspace id")):
+            if value is not None:
+                if not isinstance(value, str):
+                    raise ConfigurationError(f"The {what} must be a string")
+                check_credential(value, what, in_header=False)
+        view = object.__new__(type(self))
+        view._core = self._core
+        view._view = True
+        view._access = None
+        view._workspace = WorkspaceRef(id=id, name=name)
+        return view
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AirbyteEmbeddedClient:
@@ -179,49 +263,70 @@ class AirbyteEmbeddedClient:
     @property
     def base_url(self) -> str:
         """Airbyte API root, without a trailing slash."""
-        return self._base_url
+        return self._core.base_url
 
     @property
     def max_retries(self) -> int:
-        return self._retry.max_retries
+        return self._core.retry.max_retries
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        return self._retry
+        return self._core.retry
 
     @property
     def timeout(self) -> httpx.Timeout:
-        return self._timeout
+        return self._core.timeout
 
     @property
     def allowed_hosts(self) -> frozenset[str]:
         """Upstream hosts ``proxy_request`` may reach."""
-        return self._allowed_hosts
+        return self._core.allowed_hosts
 
     @property
     def workspace_id(self) -> str | None:
-        return self._workspace_id
+        return self._workspace.id if self._workspace is not None else None
 
     @property
     def workspace_name(self) -> str | None:
-        return self._workspace_name
+        return self._workspace.name if self._workspace is not None else None
 
     @property
     def organization_id(self) -> str | None:
-        return self._organization_id
+        return self._core.organization_id
+
+    @property
+    def loop_affinity(self) -> LoopAffinity:
+        """The event loop this client's connections belong to (shared with its views)."""
+        return self._core.affinity
+
+    @property
+    def is_view(self) -> bool:
+        """True for a ``for_workspace`` view (closing it leaves the pool open)."""
+        return self._view
+
+    # Shared state under the names the request code reads.
+    @property
+    def _base_url(self) -> str:
+        return self._core.base_url
+
+    @property
+    def _allowed_hosts(self) -> frozenset[str]:
+        return self._core.allowed_hosts
+
+    @property
+    def _retry(self) -> RetryPolicy:
+        return self._core.retry
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._core.http
 
     async def aclose(self) -> None:
-        """Close the connection pool (a caller's ``http_client`` is left open)."""
-        if self._owns_http:
+        """Close the connection pool of this client and its views (a caller's ``http_client``
+        is left open). On a ``for_workspace`` view: nothing to close."""
+        if self._core.owns_http and not self._view:
             self._bind_loop()
-            await self._http.aclose()
-
-    def _new_pool(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            timeout=self._timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            follow_redirects=False,
-        )
+            await self._core.http.aclose()
 
     def _bind_loop(self) -> None:
         """Note the running loop; after the pool's loop was closed, start a fresh pool.
@@ -231,12 +336,9 @@ class AirbyteEmbeddedClient:
         fail with "Event loop is closed". A caller's ``http_client`` is never replaced, and
         using one client on two live loops at once is not supported.
         """
-        loop = asyncio.get_running_loop()
-        if self._loop is loop:
-            return
-        if self._loop is not None and self._loop.is_closed() and self._owns_http:
-            self._http = self._new_pool()  # the old one's sockets died with their loop
-        self._loop = loop
+        core = self._core
+        if core.affinity.enter(asyncio.get_running_loop()) and core.owns_http:
+            core.http = core.new_pool()  # the old one's sockets died with their loop
 
     async def __aenter__(self) -> AirbyteEmbeddedClient:
         return self
@@ -250,15 +352,15 @@ class AirbyteEmbeddedClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        auth = "token" if not self._auth.can_refresh else "client_credentials"
+        auth = "token" if not self._core.tokens.can_refresh else "client_credentials"
         scope = ""
-        if self._workspace_id or self._workspace_name:
-            scope = f" workspace={self._workspace_id or self._workspace_name!r}"
-        return f"<AirbyteEmbeddedClient base_url={self._base_url!r} auth={auth}{scope}>"
+        if self._workspace is not None:
+            scope = f" workspace={self._workspace.id or self._workspace.name!r}"
+        return f"<AirbyteEmbeddedClient base_url={self._core.base_url!r} auth={auth}{scope}>"
 
     async def get_token(self) -> AccessToken:
         """The bearer token API calls use (scoped if a workspace is set), exchanged if needed."""
-        return await self._auth.get_token()
+        return await self._token()
 
     # --- API proxy -------------------------------------------------------------------------------
 
@@ -479,15 +581,24 @@ class AirbyteEmbeddedClient:
 
     # --- the request loop ------------------------------------------------------------------------
 
-    async def _exchange(
-        self, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> httpx.Response:
-        """A token request: sent unauthenticated, transient failures retried, any status back."""
-        return await self._request(
-            "POST",
-            path,
-            RequestOptions(json=body, headers=headers, authenticated=False, answers=ANY_STATUS),
-        )
+    async def _token(self) -> AccessToken:
+        """This client's token: cached, else fetched by driving the auth layer's one-way flow
+        (it yields the token requests to send; each is sent here, unauthenticated)."""
+        tokens = self._core.tokens
+        token = tokens.cached(self._workspace)
+        if token is not None:
+            return token
+        flow = tokens.flow(self._workspace)
+        try:
+            step = await anext(flow)
+            while isinstance(step, TokenCall):
+                options = RequestOptions(
+                    json=step.body, headers=step.headers, authenticated=False, answers=ANY_STATUS
+                )
+                step = await flow.asend(await self._request("POST", step.path, options))
+            return step
+        finally:
+            await flow.aclose()
 
     async def _request(
         self,
@@ -511,10 +622,10 @@ class AirbyteEmbeddedClient:
         state = state or self._retry.start()
         url = self._base_url + path
         replayed = False
-        timeout = self._timeout if options.timeout is None else as_timeout(options.timeout)
+        timeout = self._core.timeout if options.timeout is None else as_timeout(options.timeout)
         where = f"{method} {clip(path, 80)}"
         while True:
-            token = await self._auth.get_token() if options.authenticated else None
+            token = await self._token() if options.authenticated else None
             request_headers = self._headers(token, options.headers)
             try:
                 request = self._http.build_request(
@@ -558,7 +669,7 @@ class AirbyteEmbeddedClient:
                 raise IncompleteReadError(f"Airbyte API {where}: {problem}")
             status = response.status_code
             if status == 401 and token is not None and not replayed:
-                if not self._auth.can_refresh:
+                if not self._core.tokens.can_refresh:
                     raise AuthenticationError(
                         "The ready-made access token was rejected (401) and cannot be refreshed: "
                         f"pass client credentials ({config.ENV_CLIENT_ID} / "
@@ -566,7 +677,7 @@ class AirbyteEmbeddedClient:
                         status_code=401,
                         request_id=wire.request_id(response),
                     )
-                self._auth.invalidate(token)
+                self._core.tokens.invalidate(self._workspace, token)
                 replayed = True
                 logger.info("%s answered 401: refreshing the token and replaying", where)
                 continue
@@ -585,8 +696,8 @@ class AirbyteEmbeddedClient:
         self, token: AccessToken | None, extra: Mapping[str, str] | None
     ) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if self._organization_id:
-            headers["X-Organization-Id"] = self._organization_id
+        if self._core.organization_id:
+            headers["X-Organization-Id"] = self._core.organization_id
         if extra:
             headers.update(extra)
         if token is not None:

@@ -10,8 +10,15 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DEADLINE = 120.0
 """Seconds one logical call may spend retrying before its last error is raised."""
 DEFAULT_CHUNK_SIZE = 1024 * 1024
-TOKEN_LIFETIME_ASSUMED = 900.0
-"""Seconds a token lives when the service does not say (api-reference.md §1)."""
+APPLICATION_TOKEN_LIFETIME = 900.0
+"""Seconds an application token lives when its answer states no ``expires_in`` (documented)."""
+SCOPED_TOKEN_LIFETIME = 1200.0
+"""Seconds a scoped token lives: Airbyte documents 20 minutes and its answer states none."""
+TOKEN_CACHE_SIZE = 1024
+"""Scoped tokens an organization-level client keeps (one per workspace, least recently used
+dropped first)."""
+TOKEN_IDLE_TIMEOUT = 600.0
+"""Seconds a workspace's scoped token stays cached without being used."""
 TOKEN_REFRESH_MARGIN = 60.0
 """Tokens are refreshed this many seconds before they expire."""
 

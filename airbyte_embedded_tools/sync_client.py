@@ -16,14 +16,15 @@ from typing import Any
 import httpx
 
 from . import config
-from .access import ClientAccess, LoopThread
+from ._affinity import LoopThread
+from .access import ClientAccess, SyncFace
 from .client import AirbyteEmbeddedClient
 from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 
 __all__ = ["ClientLike", "SyncAirbyteEmbeddedClient"]
 
 
-class SyncAirbyteEmbeddedClient:
+class SyncAirbyteEmbeddedClient(SyncFace):
     """Blocking face of ``AirbyteEmbeddedClient``: same arguments, same methods, plain iterators.
 
     ``SyncAirbyteEmbeddedClient(async_client=client)`` drives an existing async client on the
@@ -42,10 +43,13 @@ class SyncAirbyteEmbeddedClient:
         self._setup(async_client or AirbyteEmbeddedClient(*args, **kwargs), owned=owned)
 
     def _setup(self, async_client: AirbyteEmbeddedClient, *, owned: bool) -> None:
+        self._parent: SyncAirbyteEmbeddedClient | None = None
         self._thread = LoopThread()
         self._access = ClientAccess(async_client, thread=self._thread)
         # Runs on close(), on garbage collection and at exit: the loop thread never outlives us.
-        self._finalizer = weakref.finalize(self, _shut_down, self._access, self._thread, owned)
+        self._finalizer: weakref.finalize[Any, Any] = weakref.finalize(
+            self, _shut_down, self._access, self._thread, owned
+        )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyncAirbyteEmbeddedClient:
@@ -53,6 +57,22 @@ class SyncAirbyteEmbeddedClient:
         self = cls.__new__(cls)
         self._setup(AirbyteEmbeddedClient.from_env(**overrides), owned=True)
         return self
+
+    def for_workspace(
+        self, name: str | None = None, *, id: str | None = None
+    ) -> SyncAirbyteEmbeddedClient:
+        """The blocking face of ``AirbyteEmbeddedClient.for_workspace``: one workspace (one
+        customer), by name or ``id=``, on this face's loop thread, pool and application token.
+
+        Closing it does nothing; closing this face closes every view made from it.
+        """
+        view = self._access.client.for_workspace(name, id=id)
+        face = type(self).__new__(type(self))
+        face._thread = self._thread
+        face._access = ClientAccess(view, thread=self._thread)
+        face._parent = self  # keeps this face, hence the loop thread, alive
+        face._finalizer = weakref.finalize(face, _nothing)
+        return face
 
     @property
     def async_client(self) -> AirbyteEmbeddedClient:
@@ -202,6 +222,10 @@ ClientLike = AirbyteEmbeddedClient | SyncAirbyteEmbeddedClient
 """The clients tools and loaders accept: the async client or its sync face."""
 
 
+def _nothing() -> None:
+    """A workspace view's close: the face it came from owns the loop thread and the pool."""
+
+
 def _shut_down(access: ClientAccess, thread: LoopThread, owned: bool) -> None:
     """Close the async client on its loop if it was built here, then stop the loop."""
     try:
@@ -209,3 +233,4 @@ def _shut_down(access: ClientAccess, thread: LoopThread, owned: bool) -> None:
             access.run_sync(lambda client: client.aclose())
     finally:
         thread.stop()
+        access.release()

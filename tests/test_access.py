@@ -19,6 +19,7 @@ from typing import Any, cast
 import pytest
 
 from airbyte_embedded_tools import access as access_module
+from airbyte_embedded_tools._affinity import LoopAffinity
 from airbyte_embedded_tools.access import ClientAccess, LoopUnavailableError, access_for, take
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import ConfigurationError
@@ -29,7 +30,7 @@ Loop = asyncio.AbstractEventLoop
 
 def fresh() -> ClientAccess:
     """An access over a stand-in client no loop has used yet."""
-    return ClientAccess(cast(AirbyteEmbeddedClient, object()))
+    return ClientAccess(cast(AirbyteEmbeddedClient, object()), affinity=LoopAffinity())
 
 
 async def where(_: object) -> Loop:
@@ -174,7 +175,8 @@ async def test_a_sync_call_on_the_owner_loop_is_refused() -> None:
 
 
 def test_a_sync_call_on_a_sync_faces_own_thread_is_refused() -> None:
-    with SyncAirbyteEmbeddedClient(async_client=cast(AirbyteEmbeddedClient, object())) as face:
+    idle = AirbyteEmbeddedClient(token="t", base_url="http://127.0.0.1:9")
+    with SyncAirbyteEmbeddedClient(async_client=idle) as face:
         assert access_for(face) is face.access
         assert face.access.run_sync(where) is face.loop
 
@@ -312,15 +314,31 @@ async def test_take_stops_reading_and_closes() -> None:
 
 
 def test_access_for_shares_one_access_per_client() -> None:
-    class Shaped:  # the async client's shape is enough (the tools' tests use such fakes)
+    class Shaped:  # shaped like the async client, but not one: refused, not guessed at
         async def proxy_request(self, *args: Any, **kwargs: Any) -> None: ...
         async def read_file(self, *args: Any, **kwargs: Any) -> None: ...
 
-    client = cast(AirbyteEmbeddedClient, Shaped())
+    client = AirbyteEmbeddedClient("cid", "client-secret-value", base_url="http://127.0.0.1:9")
     assert access_for(client) is access_for(client)
-    assert access_for(client) is not access_for(cast(AirbyteEmbeddedClient, Shaped()))
-    with pytest.raises(ConfigurationError, match="AirbyteEmbeddedClient or a Sync"):
-        access_for(cast(AirbyteEmbeddedClient, object()))
+    view = client.for_workspace("acme")
+    assert access_for(view) is access_for(view)
+    assert access_for(view) is not access_for(client)
+    assert access_for(view).client is view
+    for other in (Shaped(), object()):
+        with pytest.raises(ConfigurationError, match="AirbyteEmbeddedClient or a Sync"):
+            access_for(cast(AirbyteEmbeddedClient, other))
+
+
+def test_views_share_their_parents_owner_loop() -> None:
+    client = AirbyteEmbeddedClient("cid", "client-secret-value", base_url="http://127.0.0.1:9")
+    view = client.for_workspace("acme")
+    held = access_for(client)  # as a tool or loader holds it
+    owner = held.run_sync(where)  # a sync first use: a private loop thread
+    assert access_for(view).run_sync(where) is owner
+    assert access_for(client.for_workspace(id="ws-2")).run_sync(where) is owner
+    del held
+    gc.collect()  # the last user gone, so is the thread: the next sync use starts another
+    assert access_for(view).run_sync(where) is not owner
 
 
 def test_tools_loaders_and_the_sync_face_share_one_access_per_client() -> None:

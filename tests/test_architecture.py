@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "_upstream": 1,
     "_wire": 2,
     "retry": 2,
+    "_affinity": 3,
     "_checks": 3,
     "_request_options": 3,
     "_streaming": 3,

@@ -21,21 +21,32 @@ from .files import (
     range_header,
     short_range,
 )
-from .paths import SCOPED_TOKEN_PATH, TOKEN_PATH, files_get_path, files_list_path, proxy_path
+from .paths import (
+    LEGACY_SCOPED_TOKEN_PATH,
+    SCOPED_TOKEN_PATH,
+    TOKEN_PATH,
+    files_get_path,
+    files_list_path,
+    proxy_path,
+)
 from .proxy import AnswerReader, build_proxy_body
 from .tokens import (
+    Generation,
     application_token_body,
     credential_problem,
+    lacks_current_generation,
     parse_token_response,
-    scoped_token_body,
+    scoped_token_request,
 )
 
 __all__ = [
+    "LEGACY_SCOPED_TOKEN_PATH",
     "NOT_JSON",
     "SCOPED_TOKEN_PATH",
     "TOKEN_PATH",
     "AnswerReader",
     "FileListPage",
+    "Generation",
     "api_error",
     "application_token_body",
     "build_proxy_body",
@@ -44,6 +55,7 @@ __all__ = [
     "file_content",
     "files_get_path",
     "files_list_path",
+    "lacks_current_generation",
     "parse_content_range",
     "parse_file_list",
     "parse_token_response",
@@ -51,6 +63,6 @@ __all__ = [
     "proxy_path",
     "range_header",
     "request_id",
-    "scoped_token_body",
+    "scoped_token_request",
     "short_range",
 ]

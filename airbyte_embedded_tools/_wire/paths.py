@@ -7,10 +7,21 @@ from urllib.parse import quote
 from airbyte_embedded_tools._redact import preview
 from airbyte_embedded_tools._refuse import refuse
 
-__all__ = ["SCOPED_TOKEN_PATH", "TOKEN_PATH", "files_get_path", "files_list_path", "proxy_path"]
+__all__ = [
+    "LEGACY_SCOPED_TOKEN_PATH",
+    "SCOPED_TOKEN_PATH",
+    "TOKEN_PATH",
+    "files_get_path",
+    "files_list_path",
+    "proxy_path",
+]
 
 TOKEN_PATH = "/api/v1/account/applications/token"  # noqa: S105 - a URL path
-SCOPED_TOKEN_PATH = "/api/v1/embedded/scoped-token"  # noqa: S105 - a URL path
+"""The application token, from client credentials (both generations of the API)."""
+SCOPED_TOKEN_PATH = "/api/v1/account/applications/scoped-token"  # noqa: S105 - a URL path
+"""The scoped token of the current generation of Airbyte's token API."""
+LEGACY_SCOPED_TOKEN_PATH = "/api/v1/embedded/scoped-token"  # noqa: S105 - a URL path
+"""The scoped token of the older generation, the only one some deployments serve."""
 
 
 def _segment(value: str, what: str) -> str:

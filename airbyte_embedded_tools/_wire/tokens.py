@@ -6,22 +6,24 @@ import base64
 import json as jsonlib
 import re
 import time
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
 
-from airbyte_embedded_tools import config
 from airbyte_embedded_tools.errors import AuthenticationError
 from airbyte_embedded_tools.models import AccessToken
 
 from .errors import json_object, request_id
+from .paths import LEGACY_SCOPED_TOKEN_PATH, SCOPED_TOKEN_PATH
 
 __all__ = [
+    "Generation",
     "application_token_body",
     "credential_problem",
+    "lacks_current_generation",
     "parse_token_response",
-    "scoped_token_body",
+    "scoped_token_request",
 ]
 
 
@@ -30,17 +32,34 @@ def application_token_body(client_id: str, client_secret: str) -> dict[str, str]
     return {"client_id": client_id, "client_secret": client_secret}
 
 
-def scoped_token_body(*, workspace_id: str | None, workspace_name: str | None) -> dict[str, str]:
-    """JSON body of the scoped-token request.
+Generation = Literal["current", "legacy"]
+"""Which generation of the scoped-token endpoint a deployment serves."""
 
-    ASSUMPTION (Airbyte documents ``workspace_name``; some published schemas name the id field
-    ``workspaceId``): we send whichever the caller configured.
+
+def scoped_token_request(
+    generation: Generation, *, workspace_id: str | None, workspace_name: str | None
+) -> tuple[str, dict[str, str]]:
+    """Path and JSON body of the scoped-token request for one workspace.
+
+    A name goes to the generation's endpoint as ``workspace_name``. ASSUMPTION (the current
+    endpoint documents only ``workspace_name``, the older one also ``workspace_id``): an id
+    always goes to the older endpoint as ``workspace_id``.
     """
     if workspace_name is not None:
-        return {"workspace_name": workspace_name}
+        path = SCOPED_TOKEN_PATH if generation == "current" else LEGACY_SCOPED_TOKEN_PATH
+        return path, {"workspace_name": workspace_name}
     if workspace_id is not None:
-        return {"workspaceId": workspace_id}
+        return LEGACY_SCOPED_TOKEN_PATH, {"workspace_id": workspace_id}
     raise ValueError("a scoped token needs a workspace id or name")
+
+
+def lacks_current_generation(path: str, response: httpx.Response) -> bool:
+    """True when a deployment answered 404 to the current scoped-token endpoint.
+
+    ASSUMPTION (the current endpoint creates a workspace for an unknown name, so it never
+    answers 404 for one): such a deployment serves only the older endpoint.
+    """
+    return path == SCOPED_TOKEN_PATH and response.status_code == 404
 
 
 _VISIBLE_ASCII = re.compile(r"[!-~]+")
@@ -71,16 +90,16 @@ def credential_problem(value: str, *, in_header: bool) -> str | None:
 
 
 def parse_token_response(
-    response: httpx.Response, *, kind: str, default_lifetime: float | None = None
+    response: httpx.Response, *, kind: str, default_lifetime: float
 ) -> tuple[AccessToken, float]:
     """The token in a successful token response, and its lifetime in seconds.
 
     The application token comes as ``access_token`` with ``expires_in``; the scoped token as
-    ``token`` with no expiry. ASSUMPTION (Airbyte states no lifetime for it): a token without
-    ``expires_in`` lives until its JWT ``exp`` claim if it has one, else ``default_lifetime``
-    (the caller passes the application token's: same issuer, same policy), else
-    ``config.TOKEN_LIFETIME_ASSUMED``. A token that is not a valid header value is refused
-    (``AuthenticationError``, naming the problem, never the value).
+    ``token`` (or ``access_token``: one older page shows it) with no expiry. A token without
+    ``expires_in`` lives until its JWT ``exp`` claim if it has one, else ``default_lifetime``:
+    Airbyte documents 15 minutes for the application token and 20 for a scoped one. A token
+    that is not a valid header value is refused (``AuthenticationError``, naming the problem,
+    never the value).
     """
     payload = json_object(response)
     value = None
@@ -104,7 +123,7 @@ def parse_token_response(
     if lifetime is None:
         lifetime = _jwt_lifetime(value)
     if lifetime is None or lifetime <= 0:
-        lifetime = default_lifetime or config.TOKEN_LIFETIME_ASSUMED
+        lifetime = default_lifetime
     token = AccessToken(value=SecretStr(value), expires_at=time.monotonic() + lifetime, kind=kind)
     return token, lifetime
 

@@ -20,7 +20,7 @@ from .faults import FaultMiddleware
 from .file_routes import file_endpoints
 from .proxy import proxy_endpoint
 from .responses import ApiError, error_response
-from .tokens import token_endpoints
+from .tokens import CURRENT_SCOPED_PATH, LEGACY_SCOPED_PATH, token_endpoints
 from .upstream import UpstreamClient
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def classify(path: str) -> str | None:
         return "proxy"
     if path.startswith("/api/v1/sonar/files/"):
         return "files"
-    if path in ("/api/v1/account/applications/token", "/api/v1/embedded/scoped-token"):
+    if path in ("/api/v1/account/applications/token", CURRENT_SCOPED_PATH, LEGACY_SCOPED_PATH):
         return "tokens"
     return None
 
@@ -90,7 +90,7 @@ def build_api_app(
     With ``stripe_app``, the emulator is mounted at ``/_stripe`` and reached over this server's
     own socket (to serve everything from one port).
     """
-    application_token, scoped_token = token_endpoints(context)
+    application_token, current_scoped_token, legacy_scoped_token = token_endpoints(context)
     list_files, get_file = file_endpoints(context)
     proxy = proxy_endpoint(context)
 
@@ -101,7 +101,8 @@ def build_api_app(
     routes: list[Any] = [
         Route("/api/v1/health", health, methods=["GET"]),
         Route("/api/v1/account/applications/token", application_token, methods=["POST"]),
-        Route("/api/v1/embedded/scoped-token", scoped_token, methods=["POST"]),
+        Route(CURRENT_SCOPED_PATH, current_scoped_token, methods=["POST"]),
+        Route(LEGACY_SCOPED_PATH, legacy_scoped_token, methods=["POST"]),
         Route("/api/v1/sonar/apis/{source_id}/request", proxy, methods=["POST"]),
         Route(files + "/list", list_files, methods=["GET"]),
         Route(files + "/list/{prefix:path}", list_files, methods=["GET"]),

@@ -19,7 +19,7 @@ from .context import Envelope, SandboxContext, check_envelope
 from .faults import FaultConfig, FaultInjector
 from .file_store import FileStore
 from .seed_files import DEFAULT_LARGE_FILE_SIZE, write_seed_files
-from .state import SandboxState
+from .state import ApiGeneration, SandboxState
 from .stripe_data import build_dataset
 from .stripe_emulator import build_stripe_app
 from .stripe_store import StripeStore
@@ -99,6 +99,7 @@ def build_parts(
 def create_app(
     *,
     token_lifetime: float = 900.0,
+    api_generation: ApiGeneration = "current",
     envelope: Envelope | None = None,
     faults: FaultConfig | None = None,
     seed: int = 42,
@@ -113,9 +114,12 @@ def create_app(
     With ``stripe_url`` the proxy forwards there instead (an emulator served elsewhere). The app's
     ``state.sandbox`` holds the context (demo credentials in ``.state.primary``).
     ``invoice_count`` seeds the emulator with that many invoices, ``tenants`` adds that many
-    customer workspaces (see ``Sandbox``).
+    customer workspaces, ``api_generation`` picks the scoped-token endpoints served (see
+    ``Sandbox``).
     """
-    state = SandboxState(seed=seed, token_lifetime=token_lifetime, tenants=tenants)
+    state = SandboxState(
+        seed=seed, token_lifetime=token_lifetime, tenants=tenants, api_generation=api_generation
+    )
     parts = build_parts(
         state,
         envelope=envelope,

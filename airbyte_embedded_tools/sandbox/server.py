@@ -25,7 +25,7 @@ from .app import SandboxParts, build_parts
 from .context import AccessRecord, Envelope, UpstreamRecord, check_envelope
 from .faults import FaultConfig
 from .seed_files import DEFAULT_LARGE_FILE_SIZE, LARGE_FILE
-from .state import SandboxState, Tenant, Workspace
+from .state import ApiGeneration, SandboxState, Tenant, Workspace
 from .stripe_data import DEFAULT_INVOICE_COUNT, SANDBOX_TODAY
 from .stripe_store import Obj, StripeStore
 from .tenant_data import TenantDebtor, tenant_debtor
@@ -129,12 +129,15 @@ class Sandbox:
     ``tenants=N`` adds N customer workspaces to the demo organization (``sb.tenants``), each with
     its own Stripe account and files naming it, built on first touch (1,000 start in well under a
     second); the demo workspaces and their data stay exactly as without it.
+    ``api_generation="legacy"`` serves only the older scoped-token endpoint (a deployment that
+    predates ``/api/v1/account/applications/scoped-token``, which then answers 404).
     """
 
     def __init__(
         self,
         *,
         token_lifetime: float = 900.0,
+        api_generation: ApiGeneration = "current",
         envelope: Envelope | None = None,
         faults: FaultConfig | None = None,
         seed: int = 42,
@@ -149,7 +152,12 @@ class Sandbox:
     ) -> None:
         if tenants is not None and not 1 <= tenants <= MAX_TENANTS:
             raise ValueError(f"tenants must be between 1 and {MAX_TENANTS} workspaces")
-        self._state = SandboxState(seed=seed, token_lifetime=token_lifetime, tenants=tenants or 0)
+        self._state = SandboxState(
+            seed=seed,
+            token_lifetime=token_lifetime,
+            tenants=tenants or 0,
+            api_generation=api_generation,
+        )
         self._envelope = check_envelope(envelope)
         if large_file_size < 0:
             raise ValueError("large_file_size must be >= 0 bytes")

@@ -21,6 +21,11 @@ from typing import Literal
 
 SourceKind = Literal["api", "files"]
 TokenKind = Literal["application", "scoped"]
+ApiGeneration = Literal["current", "legacy"]
+"""``"current"``: both generations of the scoped-token endpoint; ``"legacy"``: the older only."""
+API_GENERATIONS: tuple[str, ...] = ("current", "legacy")
+SCOPED_TOKEN_LIFETIME = 1200.0
+"""Seconds a scoped token lives (Airbyte documents 20 minutes)."""
 
 STRIPE_HOST = "api.stripe.com"
 """The only upstream host a Stripe source may reach."""
@@ -136,11 +141,15 @@ class SandboxState:
         *,
         seed: int = 42,
         token_lifetime: float = 900.0,
+        scoped_token_lifetime: float = SCOPED_TOKEN_LIFETIME,
+        api_generation: ApiGeneration = "current",
         clock: Callable[[], float] = time.monotonic,
         tenants: int = 0,
     ) -> None:
-        if token_lifetime <= 0:
-            raise ValueError("token_lifetime must be a positive number of seconds")
+        if token_lifetime <= 0 or scoped_token_lifetime <= 0:
+            raise ValueError("token lifetimes must be positive numbers of seconds")
+        if api_generation not in API_GENERATIONS:
+            raise ValueError(f"api_generation must be 'current' or 'legacy': {api_generation!r}")
         if tenants < 0:
             raise ValueError("tenants must be >= 0 workspaces")
         rng = random.Random(seed)  # noqa: S311 - repeatable demo ids, not secret
@@ -149,6 +158,8 @@ class SandboxState:
         self.sibling = _make_tenant(rng, "", "acme-customer-two", self.primary.organization)
         """A second workspace of the primary organization (scoped tokens must not reach it)."""
         self.token_lifetime = token_lifetime
+        self.scoped_token_lifetime = scoped_token_lifetime
+        self.api_generation = api_generation
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens: dict[str, Token] = {}
@@ -186,7 +197,8 @@ class SandboxState:
             kind=kind,
             organization_id=organization_id,
             workspace_id=workspace_id,
-            expires_at=self._clock() + self.token_lifetime,
+            expires_at=self._clock()
+            + (self.token_lifetime if kind == "application" else self.scoped_token_lifetime),
         )
         with self._lock:
             self._tokens[token.value] = token
@@ -208,15 +220,31 @@ class SandboxState:
         workspace_id: str | None = None,
         workspace_name: str | None = None,
     ) -> Token:
-        """Mint a token limited to one workspace of the application token's organization."""
+        """Mint a token limited to one workspace of the application token's organization.
+
+        A name the organization has no workspace for creates that workspace (documented).
+        """
         if application_token.kind != "application":
             raise Forbidden("a scoped token cannot mint scoped tokens; use an application token")
-        workspace = self.find_workspace(workspace_id=workspace_id, workspace_name=workspace_name)
+        if workspace_id is None and workspace_name is not None:
+            workspace = self._workspace_named(application_token.organization_id, workspace_name)
+        else:
+            workspace = self.find_workspace(workspace_id=workspace_id)
         if workspace.organization_id != application_token.organization_id:
             raise Forbidden("the workspace belongs to another organization")
         if self.is_revoked(workspace.id):
             raise Forbidden(f"access to workspace {workspace.name!r} has been revoked")
         return self._issue("scoped", workspace.organization_id, workspace.id)
+
+    def _workspace_named(self, organization_id: str, name: str) -> Workspace:
+        """The organization's workspace called ``name``, created (with no sources) if none."""
+        with self._lock:
+            for workspace in self._workspaces.values():
+                if workspace.organization_id == organization_id and workspace.name == name:
+                    return workspace
+            workspace = Workspace(id=str(uuid.uuid4()), name=name, organization_id=organization_id)
+            self._workspaces[workspace.id] = workspace
+            return workspace
 
     def find_workspace(
         self, *, workspace_id: str | None = None, workspace_name: str | None = None

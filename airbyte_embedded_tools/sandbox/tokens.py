@@ -27,8 +27,18 @@ def _lifetime(context: SandboxContext) -> int | float:
     return int(lifetime) if lifetime == int(lifetime) else lifetime
 
 
-def token_endpoints(context: SandboxContext) -> tuple[Handler, Handler]:
-    """(application-token handler, scoped-token handler) bound to a context."""
+CURRENT_SCOPED_PATH = "/api/v1/account/applications/scoped-token"
+LEGACY_SCOPED_PATH = "/api/v1/embedded/scoped-token"
+
+
+def token_endpoints(context: SandboxContext) -> tuple[Handler, Handler, Handler]:
+    """(application-token, current scoped-token, older scoped-token) handlers of a context.
+
+    Both generations mint the same scoped tokens: the current one takes ``workspace_name``
+    only; the older one also ``workspace_id`` (or ``workspaceId``) and an ignored
+    ``region_id``. With ``api_generation="legacy"`` the current one answers 404, as on a
+    deployment that predates it. An unknown name creates the workspace (documented).
+    """
 
     async def application_token(request: Request) -> JSONResponse:
         context.state.count_token_request()
@@ -43,26 +53,54 @@ def token_endpoints(context: SandboxContext) -> tuple[Handler, Handler]:
             {"access_token": token.value, "token_type": "Bearer", "expires_in": _lifetime(context)}
         )
 
-    async def scoped_token(request: Request) -> JSONResponse:
+    async def current_scoped_token(request: Request) -> JSONResponse:
+        if context.state.api_generation == "legacy":
+            raise ApiError(404, f"no such endpoint: {request.method} {request.url.path}")
         context.state.count_token_request()
-        token = authenticate(context, request)
-        organization = request.headers.get("x-organization-id")
-        if organization is not None and organization != token.organization_id:
-            raise ApiError(403, "X-Organization-Id does not match the token's organization")
+        token = _application_bearer(context, request)
         body = await json_object(request)
-        workspace_id = optional_string(body, "workspaceId") or optional_string(body, "workspace_id")
+        name = optional_string(body, "workspace_name")
+        if not name:
+            raise ApiError(422, "field 'workspace_name' is required")
+        return _scoped(context, token, workspace_id=None, workspace_name=name)
+
+    async def legacy_scoped_token(request: Request) -> JSONResponse:
+        context.state.count_token_request()
+        token = _application_bearer(context, request)
+        body = await json_object(request)
+        workspace_id = optional_string(body, "workspace_id") or optional_string(body, "workspaceId")
         workspace_name = optional_string(body, "workspace_name")
         optional_string(body, "region_id")
         if not workspace_id and not workspace_name:
-            raise ApiError(422, "field 'workspace_name' or 'workspaceId' is required")
-        try:
-            scoped = context.state.issue_scoped_token(
-                token, workspace_id=workspace_id, workspace_name=workspace_name
-            )
-        except NotFound as exc:
-            raise ApiError(404, str(exc)) from None
-        except Forbidden as exc:
-            raise ApiError(403, str(exc)) from None
-        return JSONResponse({"token": scoped.value})
+            raise ApiError(422, "field 'workspace_name' or 'workspace_id' is required")
+        return _scoped(context, token, workspace_id=workspace_id, workspace_name=workspace_name)
 
-    return application_token, scoped_token
+    return application_token, current_scoped_token, legacy_scoped_token
+
+
+def _application_bearer(context: SandboxContext, request: Request) -> Token:
+    """The request's token, checked against ``X-Organization-Id`` when one is sent."""
+    token = authenticate(context, request)
+    organization = request.headers.get("x-organization-id")
+    if organization is not None and organization != token.organization_id:
+        raise ApiError(403, "X-Organization-Id does not match the token's organization")
+    return token
+
+
+def _scoped(
+    context: SandboxContext,
+    token: Token,
+    *,
+    workspace_id: str | None,
+    workspace_name: str | None,
+) -> JSONResponse:
+    """The scoped-token answer: ``{"token"}`` and no expiry, as Airbyte answers."""
+    try:
+        scoped = context.state.issue_scoped_token(
+            token, workspace_id=workspace_id, workspace_name=workspace_name
+        )
+    except NotFound as exc:
+        raise ApiError(404, str(exc)) from None
+    except Forbidden as exc:
+        raise ApiError(403, str(exc)) from None
+    return JSONResponse({"token": scoped.value})

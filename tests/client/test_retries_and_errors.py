@@ -296,7 +296,7 @@ async def test_scoped_token_exchange_sends_workspace_and_organization(
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        if request.url.path == "/api/v1/embedded/scoped-token":
+        if request.url.path == "/api/v1/account/applications/scoped-token":
             return httpx.Response(200, json={"token": "scoped-abcdef"})
         return ok()
 

@@ -242,10 +242,21 @@ def test_build_proxy_body_shapes() -> None:
 
 def test_token_bodies() -> None:
     assert wire.application_token_body("id", "s") == {"client_id": "id", "client_secret": "s"}
-    assert wire.scoped_token_body(workspace_id="w1", workspace_name=None) == {"workspaceId": "w1"}
-    assert wire.scoped_token_body(workspace_id=None, workspace_name="acme") == {
-        "workspace_name": "acme"
-    }
+    by_id = wire.scoped_token_request("current", workspace_id="w1", workspace_name=None)
+    assert by_id == (wire.LEGACY_SCOPED_TOKEN_PATH, {"workspace_id": "w1"})
+    by_name = wire.scoped_token_request("current", workspace_id=None, workspace_name="acme")
+    assert by_name == (wire.SCOPED_TOKEN_PATH, {"workspace_name": "acme"})
+    legacy = wire.scoped_token_request("legacy", workspace_id=None, workspace_name="acme")
+    assert legacy == (wire.LEGACY_SCOPED_TOKEN_PATH, {"workspace_name": "acme"})
+    assert wire.SCOPED_TOKEN_PATH == "/api/v1/account/applications/scoped-token"
+    assert wire.LEGACY_SCOPED_TOKEN_PATH == "/api/v1/embedded/scoped-token"
+
+
+def test_only_a_404_of_the_current_scoped_endpoint_means_an_older_deployment() -> None:
+    missing = httpx.Response(404, json={"detail": "Not Found"})
+    assert wire.lacks_current_generation(wire.SCOPED_TOKEN_PATH, missing)
+    assert not wire.lacks_current_generation(wire.LEGACY_SCOPED_TOKEN_PATH, missing)
+    assert not wire.lacks_current_generation(wire.SCOPED_TOKEN_PATH, httpx.Response(403))
 
 
 # --- tokens -------------------------------------------------------------------------------------
@@ -257,7 +268,9 @@ def token_answer(payload: dict[str, Any]) -> httpx.Response:
 
 def test_token_with_expires_in() -> None:
     token, lifetime = wire.parse_token_response(
-        token_answer({"access_token": "abc123", "expires_in": 300}), kind="application"
+        token_answer({"access_token": "abc123", "expires_in": 300}),
+        kind="application",
+        default_lifetime=900,
     )
     assert token.value.get_secret_value() == "abc123"
     assert lifetime == 300
@@ -266,9 +279,21 @@ def test_token_with_expires_in() -> None:
 
 
 def test_scoped_token_without_expiry_assumes_the_documented_lifetime() -> None:
-    token, lifetime = wire.parse_token_response(token_answer({"token": "scoped1"}), kind="scoped")
-    assert lifetime == config.TOKEN_LIFETIME_ASSUMED
+    token, lifetime = wire.parse_token_response(
+        token_answer({"token": "scoped1"}),
+        kind="scoped",
+        default_lifetime=config.SCOPED_TOKEN_LIFETIME,
+    )
+    assert lifetime == config.SCOPED_TOKEN_LIFETIME == 1200
     assert token.kind == "scoped"
+    assert 1190 < token.expires_in() <= 1200
+
+
+def test_scoped_token_may_come_as_access_token() -> None:
+    token, _ = wire.parse_token_response(
+        token_answer({"access_token": "scoped2"}), kind="scoped", default_lifetime=1200
+    )
+    assert token.value.get_secret_value() == "scoped2"
 
 
 def test_scoped_token_without_expiry_takes_the_given_default() -> None:
@@ -282,13 +307,17 @@ def test_scoped_token_without_expiry_takes_the_given_default() -> None:
 def test_jwt_without_expires_in_uses_its_exp_claim() -> None:
     claims = base64.urlsafe_b64encode(json.dumps({"exp": time.time() + 120}).encode()).decode()
     jwt = f"eyJhbGciOiJIUzI1NiJ9.{claims.rstrip('=')}.signature"
-    _, lifetime = wire.parse_token_response(token_answer({"token": jwt}), kind="scoped")
+    _, lifetime = wire.parse_token_response(
+        token_answer({"token": jwt}), kind="scoped", default_lifetime=1200
+    )
     assert 100 < lifetime <= 120
 
 
 def test_token_answer_without_a_token_is_an_authentication_error() -> None:
     with pytest.raises(AuthenticationError):
-        wire.parse_token_response(token_answer({"token_type": "Bearer"}), kind="application")
+        wire.parse_token_response(
+            token_answer({"token_type": "Bearer"}), kind="application", default_lifetime=900
+        )
 
 
 # --- files --------------------------------------------------------------------------------------

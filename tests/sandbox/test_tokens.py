@@ -219,3 +219,73 @@ def test_scoped_token_covers_only_its_workspace(sandbox: Sandbox, api: httpx.Cli
     )
     assert listing.status_code == 404
     assert "not found" in listing.json()["detail"]
+
+
+# --- the current generation of the scoped-token endpoint, and the older one alone -----------------
+
+CURRENT_SCOPED_PATH = "/api/v1/account/applications/scoped-token"
+
+
+def _scoped(http: httpx.Client, path: str, app: str, body: dict[str, str]) -> httpx.Response:
+    return http.post(path, json=body, headers={"Authorization": f"Bearer {app}"})
+
+
+def test_current_scoped_token_takes_a_workspace_name(sandbox: Sandbox, api: httpx.Client) -> None:
+    app = application_token(api, sandbox.client_id, sandbox.client_secret)
+    response = _scoped(api, CURRENT_SCOPED_PATH, app, {"workspace_name": sandbox.workspace_name})
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"token"}  # no expiry stated: 20 minutes, documented
+    headers = {"Authorization": f"Bearer {response.json()['token']}"}
+    assert api.post(proxy_path(sandbox.stripe_source_id), json=INVOICES, headers=headers).is_success
+    by_id = _scoped(api, CURRENT_SCOPED_PATH, app, {"workspace_id": sandbox.workspace_id})
+    assert by_id.status_code == 422
+    assert "workspace_name" in by_id.json()["detail"]
+
+
+def test_scoped_tokens_live_20_minutes_whatever_the_application_tokens_do() -> None:
+    with (
+        Sandbox(token_lifetime=0.3, large_file_size=0) as sb,
+        httpx.Client(base_url=sb.base_url) as http,
+    ):
+        app = application_token(http, sb.client_id, sb.client_secret)
+        scoped = _scoped(http, CURRENT_SCOPED_PATH, app, {"workspace_name": sb.workspace_name})
+        headers = {"Authorization": f"Bearer {scoped.json()['token']}"}
+        time.sleep(0.35)
+        assert http.post(proxy_path(sb.stripe_source_id), json=INVOICES, headers=headers).is_success
+
+
+def test_an_unknown_workspace_name_creates_the_workspace(fresh_sandbox: Sandbox) -> None:
+    sb = fresh_sandbox
+    with httpx.Client(base_url=sb.base_url) as http:
+        app = application_token(http, sb.client_id, sb.client_secret)
+        first = _scoped(http, CURRENT_SCOPED_PATH, app, {"workspace_name": "brand-new-customer"})
+        again = _scoped(http, SCOPED_PATH, app, {"workspace_name": "brand-new-customer"})
+        assert first.status_code == again.status_code == 200
+        for answer in (first, again):
+            headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+            # the new workspace has no sources: the demo workspace's are another workspace's
+            foreign = http.post(proxy_path(sb.stripe_source_id), json=INVOICES, headers=headers)
+            assert foreign.status_code == 404
+        # the same name in another organization is that organization's own workspace
+        other = sb.other_workspace
+        theirs = application_token(http, other.client_id, other.client_secret)
+        named = _scoped(http, CURRENT_SCOPED_PATH, theirs, {"workspace_name": sb.workspace_name})
+        assert named.status_code == 200
+        headers = {"Authorization": f"Bearer {named.json()['token']}"}
+        mine = http.post(proxy_path(sb.stripe_source_id), json=INVOICES, headers=headers)
+        assert mine.status_code == 404
+
+
+def test_an_older_deployment_has_only_the_older_endpoint() -> None:
+    with (
+        Sandbox(api_generation="legacy", large_file_size=0) as sb,
+        httpx.Client(base_url=sb.base_url) as http,
+    ):
+        app = application_token(http, sb.client_id, sb.client_secret)
+        missing = _scoped(http, CURRENT_SCOPED_PATH, app, {"workspace_name": sb.workspace_name})
+        assert missing.status_code == 404
+        older = _scoped(http, SCOPED_PATH, app, {"workspace_name": sb.workspace_name})
+        assert older.status_code == 200
+        assert sb.token_requests == 2  # the 404 is not a token request served
+    with pytest.raises(ValueError, match="api_generation"):
+        Sandbox(api_generation="v3")  # type: ignore[arg-type]

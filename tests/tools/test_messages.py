@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents import ParseError, UnsupportedFormatError
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
@@ -28,10 +29,11 @@ from airbyte_embedded_tools.tools import ListFilesTool, ProxyApiRequestTool, Rea
 SOURCE_ID = "5d1c6a0e-0000-4000-8000-000000000001"
 
 
-class RaisingClient:
+class RaisingClient(AirbyteEmbeddedClient):
     """An async client whose every call raises ``exc``."""
 
     def __init__(self, exc: BaseException) -> None:
+        super().__init__(token="fake-token", base_url="http://127.0.0.1:9")
         self.exc = exc
 
     async def proxy_request(

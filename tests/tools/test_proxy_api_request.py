@@ -348,10 +348,11 @@ async def test_method_is_case_insensitive(proxy: ProxyApiRequestTool) -> None:
     assert result.content.startswith("HTTP 200 GET /v1/invoices?limit=1\n")
 
 
-class CannedClient:
+class CannedClient(AirbyteEmbeddedClient):
     """An async client answering every proxied request with one canned response."""
 
     def __init__(self, response: ProxyResponse) -> None:
+        super().__init__(token="fake-token", base_url="http://127.0.0.1:9")
         self.response = response
 
     async def proxy_request(

@@ -182,10 +182,11 @@ async def test_an_offset_past_the_end_is_a_message(reader: ReadFileTool) -> None
     assert "offset 10000 is past the end of 'README.md'" in result.content
 
 
-class RecordingClient:
+class RecordingClient(AirbyteEmbeddedClient):
     """Serves one big binary-looking file from memory and records the ranges asked for."""
 
     def __init__(self, content: bytes) -> None:
+        super().__init__(token="fake-token", base_url="http://127.0.0.1:9")
         self.content = content
         self.ranges: list[tuple[int | None, int | None]] = []
 
