@@ -288,6 +288,13 @@ def _add_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="seed the Stripe emulator with N invoices (at least the default 547; extras are paid)",
     )
     p.add_argument(
+        "--tenants",
+        type=_positive_int,
+        metavar="N",
+        help="add N customer workspaces (tenant-0001...) to the demo organization, each with its "
+        "own Stripe data and files",
+    )
+    p.add_argument(
         "--envelope",
         choices=("response_body", "body"),
         help="answer proxy requests in this envelope instead of passing the upstream body through",

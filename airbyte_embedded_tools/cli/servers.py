@@ -41,6 +41,8 @@ def run_sandbox_command(args: argparse.Namespace, out: Output) -> int:
         settings["envelope"] = args.envelope
     if args.invoice_count is not None:
         settings["invoice_count"] = args.invoice_count
+    if args.tenants is not None:
+        settings["tenants"] = args.tenants
     run_sandbox(args.port, host=args.host, out=out.stdout, **settings)
     return ExitCode.OK
 

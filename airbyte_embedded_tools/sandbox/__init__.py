@@ -6,7 +6,8 @@ The data's "today" is ``SANDBOX_TODAY`` (also ``sb.data_as_of``): overdue counts
 
 Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandbox decides:
 - errors of the API itself are ``{"detail": "..."}`` (responses.py); bad bodies get 422, a
-  foreign upstream host 403, malformed or non-https URLs 400 (proxy.py);
+  foreign upstream host 403, malformed or non-https URLs 400 (proxy.py); a source outside the
+  token's scope 404, like an unknown one (authorize.py);
 - the proxy passes the upstream answer through, or wraps it in the ``response_body``/``body``
   envelope when asked (proxy.py), and form-encodes an object body for Stripe (forms.py);
 - scoped tokens live as long as application tokens (state.py);
@@ -17,16 +18,34 @@ Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandb
 
 from __future__ import annotations
 
-from .app import create_app
-from .context import UpstreamRecord
-from .faults import FaultConfig
-from .server import Sandbox, TenantInfo, run_sandbox
-from .stripe_data import SANDBOX_TODAY
+import importlib.util
+
+EXTRA_HINT = 'pip install "airbyte-embedded-tools[sandbox]"'
+EXTRA_MODULES = ("starlette", "uvicorn", "fpdf")
+"""What the 'sandbox' extra installs (looked up, not imported: fpdf is slow to import)."""
+
+_missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+if _missing:
+    raise ImportError(
+        f"airbyte_embedded_tools.sandbox needs the 'sandbox' extra ({', '.join(_missing)} "
+        f"missing): {EXTRA_HINT}",
+        name=_missing[0],
+    )
+
+from .app import create_app  # noqa: E402
+from .context import AccessRecord, UpstreamRecord  # noqa: E402
+from .faults import FaultConfig  # noqa: E402
+from .server import Sandbox, SandboxTenant, TenantInfo, run_sandbox  # noqa: E402
+from .stripe_data import SANDBOX_TODAY  # noqa: E402
+from .tenant_data import TenantDebtor  # noqa: E402
 
 __all__ = [
     "SANDBOX_TODAY",
+    "AccessRecord",
     "FaultConfig",
     "Sandbox",
+    "SandboxTenant",
+    "TenantDebtor",
     "TenantInfo",
     "UpstreamRecord",
     "create_app",

@@ -1,4 +1,4 @@
-"""Assembling a sandbox: tenants, seeded files, Stripe store, fault injector, and the two apps.
+"""Assembling a sandbox: tenants, seeded files, Stripe stores, fault injector, and the two apps.
 
 ``create_app()`` gives the whole sandbox as one ASGI app (for ``uvicorn --factory``): the Stripe
 emulator is then mounted at ``/_stripe`` and the proxy reaches it through the server's own socket.
@@ -23,26 +23,31 @@ from .state import SandboxState
 from .stripe_data import build_dataset
 from .stripe_emulator import build_stripe_app
 from .stripe_store import StripeStore
+from .tenancy import TenantResources
 
 
 @dataclass
 class SandboxParts:
-    """Everything a running sandbox is made of; ``temp_dir`` is ours to delete when done."""
+    """Everything a running sandbox is made of; the ``temp_dirs`` are ours to delete when done."""
 
     state: SandboxState
     context: SandboxContext
-    stripe_store: StripeStore
     files_root: Path
-    temp_dir: Path | None
+    temp_dirs: list[Path]
+
+    @property
+    def resources(self) -> TenantResources:
+        """The Stripe accounts and file stores behind the sources."""
+        return self.context.resources
 
     def stripe_app(self) -> ASGIApp:
-        """The Stripe emulator app over this sandbox's store and keys."""
-        return build_stripe_app(self.stripe_store, self.state.stripe_keys, self.context.injector)
+        """The Stripe emulator app over this sandbox's accounts and keys."""
+        return build_stripe_app(self.resources.stripe_for_key, self.context.injector)
 
     def cleanup(self) -> None:
-        """Delete the temporary copy of the seeded files (never a caller's folder)."""
-        if self.temp_dir is not None:
-            shutil.rmtree(self.temp_dir, ignore_errors=True)
+        """Delete the temporary seeded and tenants' files (never a caller's folder)."""
+        for temp_dir in self.temp_dirs:
+            shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def build_parts(
@@ -55,31 +60,39 @@ def build_parts(
     large_file_size: int,
     invoice_count: int | None = None,
 ) -> SandboxParts:
-    """Write the seeded files (unless serving ``files_dir``) and build the stores and injectors."""
-    temp_dir = None
-    if files_dir is None:
-        temp_dir = Path(tempfile.mkdtemp(prefix="airbyte-sandbox-"))
-        try:
-            write_seed_files(temp_dir, large_file_size=large_file_size, seed=seed)
-        except BaseException:
-            shutil.rmtree(temp_dir, ignore_errors=True)
-            raise
-    elif not files_dir.is_dir():
+    """Write the seeded files (unless serving ``files_dir``) and build the stores and injectors;
+    the tenants' (``state.tenants``) get a folder of their own, filled on first touch."""
+    if files_dir is not None and not files_dir.is_dir():
         raise ValueError(f"files_dir {str(files_dir)!r} is not a folder")
-    root = files_dir if files_dir is not None else temp_dir
-    assert root is not None
+    temp_dirs: list[Path] = []
+    try:
+        if files_dir is None:
+            temp_dirs.append(Path(tempfile.mkdtemp(prefix="airbyte-sandbox-")))
+            write_seed_files(temp_dirs[0], large_file_size=large_file_size, seed=seed)
+        root = files_dir if files_dir is not None else temp_dirs[0]
+        tenants_root = None
+        if state.tenants:
+            tenants_root = Path(tempfile.mkdtemp(prefix="airbyte-sandbox-tenants-"))
+            temp_dirs.append(tenants_root)
+    except BaseException:
+        for temp_dir in temp_dirs:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+    resources = TenantResources(
+        state,
+        seed=seed,
+        default_stripe=StripeStore(build_dataset(seed, invoice_count), seed=seed),
+        default_files=FileStore(root),
+        tenants_root=tenants_root,
+    )
     context = SandboxContext(
         state=state,
-        files=FileStore(root),
+        resources=resources,
         injector=FaultInjector(faults or FaultConfig()),
         envelope=check_envelope(envelope),
     )
     return SandboxParts(
-        state=state,
-        context=context,
-        stripe_store=StripeStore(build_dataset(seed, invoice_count), seed=seed),
-        files_root=context.files.root,
-        temp_dir=temp_dir,
+        state=state, context=context, files_root=resources.default_files.root, temp_dirs=temp_dirs
     )
 
 
@@ -93,14 +106,16 @@ def create_app(
     large_file_size: int = DEFAULT_LARGE_FILE_SIZE,
     stripe_url: str | None = None,
     invoice_count: int | None = None,
+    tenants: int = 0,
 ) -> Starlette:
     """The sandbox's Airbyte API as one ASGI app, Stripe emulator included at ``/_stripe``.
 
     With ``stripe_url`` the proxy forwards there instead (an emulator served elsewhere). The app's
     ``state.sandbox`` holds the context (demo credentials in ``.state.primary``).
-    ``invoice_count`` seeds the emulator with that many invoices (see ``Sandbox``).
+    ``invoice_count`` seeds the emulator with that many invoices, ``tenants`` adds that many customer
+    workspaces (see ``Sandbox``).
     """
-    state = SandboxState(seed=seed, token_lifetime=token_lifetime)
+    state = SandboxState(seed=seed, token_lifetime=token_lifetime, tenants=tenants)
     parts = build_parts(
         state,
         envelope=envelope,

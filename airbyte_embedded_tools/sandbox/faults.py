@@ -3,7 +3,12 @@
 On the wire: ``"429"`` answers 429 with ``Retry-After``; ``"503"`` answers 503; ``"drop"`` sends the
 real status and headers (with ``Content-Length``), half of the body, then closes the connection
 (clients see an incomplete body, httpx raises ``RemoteProtocolError``); ``"truncate"`` sends a
-well-formed response whose ``Content-Length`` and body are cut to half of the real body.
+well-formed response whose ``Content-Length`` and body are cut to half of the real body;
+``"5xx_after"`` lets the request run to its end, throws its answer away and answers 503.
+
+429 and 503 refuse before anything runs. ``drop``, ``truncate`` and ``5xx_after`` let the request
+run (a write is performed upstream) and lose its answer: the case a retry without an
+idempotency key turns into a duplicate.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from typing import Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FaultName = Literal["429", "503", "drop", "truncate"]
-FAULT_NAMES: frozenset[str] = frozenset({"429", "503", "drop", "truncate"})
+FaultName = Literal["429", "503", "drop", "truncate", "5xx_after"]
+FAULT_NAMES: frozenset[str] = frozenset({"429", "503", "drop", "truncate", "5xx_after"})
 TARGETS: frozenset[str] = frozenset({"proxy", "files", "tokens", "upstream"})
 """Endpoints faults can hit: the API proxy, the file endpoints, the token endpoints, and the
 Stripe emulator itself (an upstream failure passed through by the proxy)."""
@@ -39,6 +44,9 @@ class FaultConfig:
     rate_5xx: float = 0.0
     rate_drop: float = 0.0
     rate_truncate: float = 0.0
+    rate_5xx_after: float = 0.0
+    """Share of calls performed and then answered 503 (their write happened, the caller can't
+    tell); with ``rate_drop``, the "performed, then the answer lost" faults."""
     schedule: dict[int, str] = field(default_factory=dict)
     seed: int = 0
     targets: frozenset[str] = frozenset({"proxy", "files"})
@@ -48,7 +56,8 @@ class FaultConfig:
         object.__setattr__(self, "schedule", dict(self.schedule))
         if self.latency < 0 or self.retry_after < 0:
             raise ValueError("latency and retry_after must be >= 0 seconds")
-        rates = (self.rate_429, self.rate_5xx, self.rate_drop, self.rate_truncate)
+        rates = (self.rate_429, self.rate_5xx, self.rate_drop, self.rate_truncate,
+                 self.rate_5xx_after)  # fmt: skip
         if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
             raise ValueError("fault rates must each be in [0, 1] and sum to at most 1")
         unknown = set(self.targets) - TARGETS
@@ -99,6 +108,7 @@ class FaultInjector:
             (config.rate_5xx, "503"),
             (config.rate_drop, "drop"),
             (config.rate_truncate, "truncate"),
+            (config.rate_5xx_after, "5xx_after"),
         ):
             threshold += rate
             if draw < threshold:
@@ -146,6 +156,8 @@ class FaultMiddleware:
             await self._error(send, 429 if fault == "429" else 503)
         elif fault in ("drop", "truncate"):
             await self._cut(scope, receive, send, drop=fault == "drop")
+        elif fault == "5xx_after":
+            await self._answer_lost(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -162,6 +174,15 @@ class FaultMiddleware:
             headers.append((b"retry-after", text.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    async def _answer_lost(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app to its end, discard what it answers, and answer 503 instead."""
+
+        async def discard(message: Message) -> None:
+            return None
+
+        await self.app(scope, receive, discard)
+        await self._error(send, 503)
 
     async def _cut(self, scope: Scope, receive: Receive, send: Send, *, drop: bool) -> None:
         """Run the app but deliver half of its body: dropped (connection closed) or truncated."""

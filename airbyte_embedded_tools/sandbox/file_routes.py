@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse, Response
 from .context import SandboxContext
 from .file_store import BadPath, FileMissing, check_key
 from .responses import ApiError, file_body
-from .tokens import Handler, authorize_source
+from .authorize import authorize_source
+from .tokens import Handler
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -85,11 +86,11 @@ def file_endpoints(context: SandboxContext) -> tuple[Handler, Handler]:
     """(list handler, get handler) bound to a context."""
 
     async def list_files(request: Request) -> JSONResponse:
-        authorize_source(context, request, kind="files")
+        source = authorize_source(context, request, kind="files", endpoint="files.list")
         try:
             prefix = _raw_tail(request, "list")
             token = request.query_params.get("page_token") or None
-            page = context.files.list(
+            page = context.resources.files_for(source).list(
                 prefix,
                 recursive=_recursive(request),
                 page_size=_page_size(request),
@@ -108,10 +109,10 @@ def file_endpoints(context: SandboxContext) -> tuple[Handler, Handler]:
         )
 
     async def get_file(request: Request) -> Response:
-        authorize_source(context, request, kind="files")
+        source = authorize_source(context, request, kind="files", endpoint="files.get")
         try:
             key = _raw_tail(request, "get")
-            info = context.files.info(key)
+            info = context.resources.files_for(source).info(key)
         except BadPath as exc:
             raise ApiError(400, str(exc)) from None
         except UnicodeDecodeError:

@@ -1,7 +1,15 @@
 """An S3-like view of a folder: keys, prefix listing with delimiter semantics, safe path lookup.
 
-Every key is checked before use (no ``..``, absolute paths, backslashes, NUL, drive letters) and
-the resolved file must lie inside the root, so nothing outside the store is ever read.
+Every requested key is checked before use (no ``..`` or ``.`` segment, absolute paths,
+backslashes, NUL, drive letters) and the resolved file must lie inside the root, so nothing
+outside the store is ever read. A key is taken literally, as S3 does: ``%2e%2e`` is a file of that
+name, not a way up. Listings describe what is on disk without re-checking it, so one odd name never
+breaks a listing; names that are not UTF-8 cannot be S3 keys and are left out.
+
+ETags: files up to ``CONTENT_HASH_MAX`` carry the MD5 of their bytes (S3's ETag of a single-part
+upload); bigger ones an ETag of their metadata (size, modification and change times, inode), as
+many S3-compatible stores do for large objects, so the first touch of a 2 GB file costs a ``stat``,
+not a read of 2 GB. Both stay the same while the file is untouched and change with its content.
 """
 
 from __future__ import annotations
@@ -15,10 +23,9 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote
 
-HASH_CACHE_MIN = 1024 * 1024
-"""Files at least this big have their etag cached by (size, mtime) instead of hashed per call."""
+CONTENT_HASH_MAX = 4 * 1024 * 1024
+"""Files up to this size have the MD5 of their content as ETag (cached by their metadata)."""
 
 _EXTRA_TYPES = {".md": "text/markdown", ".jsonl": "application/x-ndjson", ".csv": "text/csv"}
 
@@ -81,21 +88,21 @@ def check_key(key: str, *, allow_empty: bool = False) -> str:
         raise BadPath("the path contains a backslash; use '/' to separate folders")
     if key.startswith("/") or (len(key) > 1 and key[1] == ":"):
         raise BadPath("absolute paths are not allowed; give a path relative to the store's root")
-    for segment in key.split("/"):
-        if unquote(unquote(segment)) in ("..", "."):
-            raise BadPath("'.' and '..' path segments are not allowed")
+    if any(segment in ("..", ".") for segment in key.split("/")):
+        raise BadPath("'.' and '..' path segments are not allowed")
     if any(ord(ch) < 32 for ch in key):
         raise BadPath("the path contains control characters")
     return key
 
 
 class FileStore:
-    """Lists and resolves files under ``root``, with etags from content hashes (MD5, like S3)."""
+    """Lists and resolves files under ``root``, with cheap, stable etags (see the module)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._lock = threading.Lock()
-        self._etags: dict[tuple[str, int, int], str] = {}
+        self._etags: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        """Path -> (the metadata the etag was computed for, the etag): one entry per file."""
 
     def resolve(self, key: str) -> Path:
         """The file behind a key, guaranteed inside the root; BadPath or FileMissing otherwise."""
@@ -112,45 +119,56 @@ class FileStore:
         return candidate
 
     def info(self, key: str) -> FileInfo:
-        """Size, modification time, type and etag of one file."""
-        file = self.resolve(key)
+        """Size, modification time, type and etag of the file a requested key names."""
+        return self._describe(key, self.resolve(key))
+
+    def _describe(self, key: str, file: Path) -> FileInfo:
         stat = file.stat()
         return FileInfo(
             path=key,
             size=stat.st_size,
             last_modified=datetime.fromtimestamp(int(stat.st_mtime), tz=timezone.utc),
             content_type=content_type_for(key),
-            etag=self._etag(file, stat.st_size, stat.st_mtime_ns),
+            etag=self._etag(file, stat),
             file=file,
         )
 
-    def _etag(self, file: Path, size: int, mtime_ns: int) -> str:
-        cache_key = (str(file), size, mtime_ns)
-        if size >= HASH_CACHE_MIN:
-            with self._lock:
-                cached = self._etags.get(cache_key)
-            if cached:
-                return cached
-        digest = hashlib.md5(usedforsecurity=False)
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(block)
-        etag = f'"{digest.hexdigest()}"'
-        if size >= HASH_CACHE_MIN:
-            with self._lock:
-                self._etags[cache_key] = etag
+    def _etag(self, file: Path, stat: os.stat_result) -> str:
+        version = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        with self._lock:
+            cached = self._etags.get(str(file))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if stat.st_size > CONTENT_HASH_MAX:
+            meta = hashlib.md5(repr(version).encode(), usedforsecurity=False).hexdigest()
+            etag = f'"{meta}-1"'
+        else:
+            digest = hashlib.md5(usedforsecurity=False)
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1024 * 1024), b""):
+                    digest.update(block)
+            etag = f'"{digest.hexdigest()}"'
+        with self._lock:
+            self._etags[str(file)] = (version, etag)
         return etag
 
-    def keys(self) -> list[str]:
-        """Every file's key, sorted like S3 (by UTF-8 bytes); links leading outside are skipped."""
-        found: list[str] = []
+    def files(self) -> dict[str, Path]:
+        """Every file by key, sorted like S3 (by UTF-8 bytes); links leading outside and names
+        that are not UTF-8 are skipped."""
+        found: dict[str, Path] = {}
         for directory, _dirs, names in os.walk(self.root, followlinks=False):
             for name in names:
                 path = Path(directory) / name
                 resolved = path.resolve()
-                if resolved.is_file() and resolved.is_relative_to(self.root):
-                    found.append(path.relative_to(self.root).as_posix())
-        return sorted(found, key=lambda k: k.encode())
+                if not (resolved.is_file() and resolved.is_relative_to(self.root)):
+                    continue
+                key = path.relative_to(self.root).as_posix()
+                try:
+                    key.encode()
+                except UnicodeEncodeError:  # undecodable bytes in the name: not an S3 key
+                    continue
+                found[key] = resolved
+        return {key: found[key] for key in sorted(found, key=lambda k: k.encode())}
 
     def list(
         self, prefix: str, *, recursive: bool, page_size: int, page_token: str | None
@@ -159,8 +177,9 @@ class FileStore:
         their common prefix (S3's ``delimiter=/``)."""
         check_key(prefix, allow_empty=True)
         start_after = decode_token(page_token) if page_token else None
+        files = self.files()
         entries: list[str] = []
-        for key in self.keys():
+        for key in files:
             if not key.startswith(prefix):
                 continue
             rest = key[len(prefix) :]
@@ -175,7 +194,7 @@ class FileStore:
         page = entries[:page_size]
         more = len(entries) > page_size
         return ListPage(
-            files=[self.info(e) for e in page if not e.endswith("/")],
+            files=[self._describe(e, files[e]) for e in page if not e.endswith("/")],
             prefixes=[e for e in page if e.endswith("/")],
             next_page_token=encode_token(page[-1]) if more else None,
         )

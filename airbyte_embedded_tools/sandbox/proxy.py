@@ -21,7 +21,8 @@ from . import forms
 from .context import SandboxContext, UpstreamRecord
 from .responses import ApiError, json_object, required_string
 from .state import Source
-from .tokens import Handler, authorize_source
+from .authorize import authorize_source
+from .tokens import Handler
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 QUERY_METHODS = frozenset({"GET", "DELETE", "HEAD", "OPTIONS"})
@@ -30,7 +31,8 @@ DROPPED_HEADERS = frozenset(
      "connection", "keep-alive", "te", "upgrade", "cookie"}
 )  # fmt: skip
 PASSED_HEADERS = ("content-type", "request-id", "idempotent-replayed", "idempotency-key",
-                  "retry-after", "stripe-version", "stripe-should-retry")  # fmt: skip
+                  "original-request", "retry-after", "stripe-version",
+                  "stripe-should-retry")  # fmt: skip
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 MASKED = "Bearer ***"
@@ -61,6 +63,12 @@ def _headers(value: Any) -> dict[str, str]:
             raise ApiError(422, f"field 'headers': {name!r} is not a valid header name")
         if any(ch in item for ch in "\r\n\x00"):
             raise ApiError(422, f"field 'headers': the value of {name!r} contains CR, LF or NUL")
+        if not item.isascii():
+            raise ApiError(
+                422,
+                f"field 'headers': the value of {name!r} contains non-ASCII characters; an HTTP "
+                "header value must be ASCII (percent-encode it, or send the text in the body)",
+            )
         if name.lower() not in DROPPED_HEADERS:
             headers[name] = item
     return headers
@@ -163,7 +171,7 @@ def proxy_endpoint(context: SandboxContext) -> Handler:
     """The ``POST /api/v1/sonar/apis/{source_id}/request`` handler bound to a context."""
 
     async def proxy_request(request: Request) -> Response:
-        source = authorize_source(context, request, kind="api")
+        source = authorize_source(context, request, kind="api", endpoint="proxy")
         call = parse_call(await json_object(request), source)
         query, extra_headers, content = _encode(call)
         path = call.url.path or "/"

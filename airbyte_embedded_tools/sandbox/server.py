@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -22,14 +22,17 @@ import uvicorn
 
 from .airbyte_api import build_api_app
 from .app import SandboxParts, build_parts
-from .context import Envelope, UpstreamRecord, check_envelope
+from .context import AccessRecord, Envelope, UpstreamRecord, check_envelope
 from .faults import FaultConfig
 from .seed_files import DEFAULT_LARGE_FILE_SIZE, LARGE_FILE
-from .state import SandboxState, Tenant
+from .state import NotFound, SandboxState, Tenant, Workspace
 from .stripe_data import DEFAULT_INVOICE_COUNT, SANDBOX_TODAY
+from .stripe_store import Obj, StripeStore
+from .tenant_data import TenantDebtor, tenant_debtor
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
+MAX_TENANTS = 100_000
 KEEP_ALIVE = 30
 """Seconds an idle connection stays open: long, so that a busy client's pooled connections are
 not closed under it (uvicorn's default of 5 s makes loaded test runs flaky)."""
@@ -68,6 +71,39 @@ class TenantInfo:
         )
 
 
+@dataclass(frozen=True)
+class SandboxTenant:
+    """One customer workspace of ``Sandbox(tenants=N)``, in the demo organization (same client id
+    and secret): its ids, and what its data says (every customer and file names ``name``)."""
+
+    index: int
+    name: str
+    """The workspace name, ``tenant-0001``...: what a scoped-token request names."""
+    workspace_id: str
+    organization_id: str
+    stripe_source_id: str
+    file_source_id: str
+    debtor: TenantDebtor
+    """The one customer of this tenant owing money (an open, overdue invoice)."""
+    stripe_secret_key: str = field(repr=False)
+    """The key stored in its Stripe source (for direct emulator calls; never sent by clients)."""
+
+    @classmethod
+    def of(cls, index: int, tenant: Tenant) -> SandboxTenant:
+        """The public view of the ``index``-th (1-based) tenant."""
+        assert tenant.stripe_source.secret_key is not None
+        return cls(
+            index=index,
+            name=tenant.workspace.name,
+            workspace_id=tenant.workspace.id,
+            organization_id=tenant.organization.id,
+            stripe_source_id=tenant.stripe_source.id,
+            file_source_id=tenant.file_source.id,
+            debtor=tenant_debtor(tenant.workspace.name, index),
+            stripe_secret_key=tenant.stripe_source.secret_key,
+        )
+
+
 def _bind(host: str, port: int) -> socket.socket:
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
@@ -90,6 +126,9 @@ class Sandbox:
     credentials and ids are available before start, the URLs once started.
     ``invoice_count`` (at least the default 547) seeds the Stripe emulator with that many
     invoices, the extra ones paid, so the debtors stay the same (load tests, benchmarks).
+    ``tenants=N`` adds N customer workspaces to the demo organization (``sb.tenants``), each with
+    its own Stripe account and files naming it, built on first touch (1,000 start in well under a
+    second); the demo workspaces and their data stay exactly as without it.
     """
 
     def __init__(
@@ -106,8 +145,11 @@ class Sandbox:
         stripe_port: int = 0,
         access_log: bool = False,
         invoice_count: int | None = None,
+        tenants: int | None = None,
     ) -> None:
-        self._state = SandboxState(seed=seed, token_lifetime=token_lifetime)
+        if tenants is not None and not 1 <= tenants <= MAX_TENANTS:
+            raise ValueError(f"tenants must be between 1 and {MAX_TENANTS} workspaces")
+        self._state = SandboxState(seed=seed, token_lifetime=token_lifetime, tenants=tenants or 0)
         self._envelope = check_envelope(envelope)
         if large_file_size < 0:
             raise ValueError("large_file_size must be >= 0 bytes")
@@ -135,6 +177,8 @@ class Sandbox:
         self.sibling_workspace = TenantInfo.of(self._state.sibling)
         """Another workspace of the demo organization: its application token reaches it, a
         token scoped to ``workspace_id`` does not."""
+        self._tenants = [SandboxTenant.of(i, t) for i, t in enumerate(self._state.tenants, 1)]
+        self._tenants_by_name = {t.name: t for t in self._tenants}
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -344,18 +388,79 @@ class Sandbox:
         """Replace the fault configuration (None: no faults); the call count restarts at 0."""
         self._running().context.injector.configure(faults or FaultConfig())
 
-    def expire_tokens(self) -> None:
-        """Make every token issued so far expire now (the next call with one gets 401)."""
-        self._state.expire_tokens()
+    def expire_tokens(self, workspace: str | None = None) -> None:
+        """Make every token issued so far expire now (the next call with one gets 401); with a
+        workspace (name or id), only that workspace's scoped tokens."""
+        self._state.expire_tokens(self._workspace(workspace).id if workspace else None)
 
     def revoke_stripe_key(self) -> None:
         """Make the Stripe emulator refuse the demo source's stored key (upstream 401 via proxy)."""
         self._state.revoke_stripe_key(self.stripe_secret_key)
 
     def reset_log(self) -> None:
-        """Forget the upstream request log and the token request count."""
+        """Forget the upstream request log, the access log and the token request count."""
         self._running().context.reset_log()
         self._state.reset_token_requests()
+
+    # -- many customers --------------------------------------------------------------------------
+    @property
+    def tenants(self) -> list[SandboxTenant]:
+        """The ``tenants=N`` customer workspaces, in order (empty without ``tenants``)."""
+        return list(self._tenants)
+
+    def tenant(self, name: str) -> SandboxTenant:
+        """One tenant by workspace name (``tenant-0007``); KeyError naming it if there is none."""
+        try:
+            return self._tenants_by_name[name]
+        except KeyError:
+            raise KeyError(f"no tenant named {name!r} in this sandbox") from None
+
+    def _workspace(self, workspace: str) -> Workspace:
+        """A workspace by id or name; KeyError naming it if there is none."""
+        try:
+            return self._state.find_workspace(workspace_id=workspace)
+        except NotFound:
+            pass
+        try:
+            return self._state.find_workspace(workspace_name=workspace)
+        except NotFound:
+            raise KeyError(f"no workspace with id or name {workspace!r}") from None
+
+    def revoke_workspace(self, workspace: str) -> None:
+        """Revoke a workspace's access now (name or id): its scoped tokens get 401, new scoped
+        tokens for it and any call to its sources 403; every other workspace goes on."""
+        self._state.revoke_workspace(self._workspace(workspace).id)
+
+    def restore_workspace(self, workspace: str) -> None:
+        """Undo ``revoke_workspace``."""
+        self._state.restore_workspace(self._workspace(workspace).id)
+
+    @property
+    def access_log(self) -> list[AccessRecord]:
+        """Every proxied and file call since start or reset_log(), oldest first: the token
+        presented (masked), whose it is, the source targeted, whose that is, the answer."""
+        return self._running().context.access_log()[0]
+
+    @property
+    def access_log_dropped(self) -> int:
+        """Access records dropped to bound memory (the log keeps the latest 200,000)."""
+        return self._running().context.access_log()[1]
+
+    def _stripe_account(self, workspace: str | None) -> StripeStore:
+        resources = self._running().resources
+        if workspace is None:
+            return resources.default_stripe
+        return resources.stripe_for_workspace(self._workspace(workspace).id)
+
+    def stripe_objects(self, resource: str = "customers", workspace: str | None = None) -> list[Obj]:
+        """Every object of a Stripe resource as stored now, in the demo account or a workspace's
+        (name or id), newest first: to count what was created upstream."""
+        return self._stripe_account(workspace).objects(resource)
+
+    def created_objects(self, workspace: str | None = None) -> list[Obj]:
+        """The objects created through the Stripe API (POST), as created, oldest first; an
+        idempotent replay creates nothing, so a duplicate shows here twice."""
+        return self._stripe_account(workspace).created()
 
 
 def run_sandbox(
@@ -373,7 +478,7 @@ def run_sandbox(
     Prints the base URL and the demo credentials first, then uvicorn's access log (one line per
     request; ``access_log=False`` for load tests, as a slow reader of the output stalls the
     server). ``settings`` are ``Sandbox``'s keyword arguments (faults, token_lifetime, envelope,
-    seed, files_dir, large_file_size, invoice_count).
+    seed, files_dir, large_file_size, invoice_count, tenants).
     """
     out = out or sys.stdout
     stop = stop_event or threading.Event()
@@ -408,6 +513,7 @@ def describe(sb: Sandbox) -> str:
             f"  workspace id      {sb.workspace_id}",
             f"  stripe source id  {sb.stripe_source_id}",
             f"  file source id    {sb.file_source_id}",
+            *_describe_tenants(sb),
             "",
             "Try it:",
             f"  export AIRBYTE_API_URL={sb.base_url}",
@@ -417,3 +523,12 @@ def describe(sb: Sandbox) -> str:
             "Press Ctrl-C to stop.",
         ]
     )
+
+
+def _describe_tenants(sb: Sandbox) -> list[str]:
+    """The banner's lines about ``tenants=N``: how many, and the first and last workspace."""
+    if not sb.tenants:
+        return []
+    first, last = sb.tenants[0], sb.tenants[-1]
+    span = first.name if first is last else f"{first.name} ... {last.name}"
+    return [f"  tenants           {len(sb.tenants)} workspaces of this organization: {span}"]

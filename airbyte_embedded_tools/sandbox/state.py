@@ -1,11 +1,14 @@
 """The sandbox's tenants: organizations, workspaces, sources, credentials and expiring tokens.
 
 Ids and credentials are derived from a seed, so a sandbox started twice with the same seed prints
-the same demo credentials. Tokens expire on a monotonic clock.
+the same demo credentials. Tokens expire on a monotonic clock. Besides the three demo workspaces,
+``tenants=N`` adds N customer workspaces (``tenant-0001``...) to the demo organization, each with
+its own Stripe and file source; a workspace can be revoked at runtime (its tokens stop working).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 import string
@@ -96,6 +99,11 @@ def _seeded_word(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
+def tenant_name(index: int, count: int) -> str:
+    """The workspace name of the ``index``-th (1-based) of ``count`` tenants: ``tenant-0007``."""
+    return f"tenant-{index:0{max(4, len(str(count)))}d}"
+
+
 def _make_tenant(
     rng: random.Random, org_name: str, workspace_name: str, org: Organization | None = None
 ) -> Tenant:
@@ -129,9 +137,12 @@ class SandboxState:
         seed: int = 42,
         token_lifetime: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
+        tenants: int = 0,
     ) -> None:
         if token_lifetime <= 0:
             raise ValueError("token_lifetime must be a positive number of seconds")
+        if tenants < 0:
+            raise ValueError("tenants must be >= 0 workspaces")
         rng = random.Random(seed)  # noqa: S311 - repeatable demo ids, not secret
         self.primary = _make_tenant(rng, "Acme Analytics", "acme-customer-demo")
         self.secondary = _make_tenant(rng, "Umbrella Insights", "umbrella-customer")
@@ -143,10 +154,16 @@ class SandboxState:
         self._tokens: dict[str, Token] = {}
         self._token_requests = 0
         self._revoked_keys: set[str] = set()
-        tenants = (self.primary, self.secondary, self.sibling)
-        self._orgs = {t.organization.id: t.organization for t in tenants}
-        self._workspaces = {t.workspace.id: t.workspace for t in tenants}
-        self._sources = {s.id: s for t in tenants for s in (t.stripe_source, t.file_source)}
+        self._revoked_workspaces: set[str] = set()
+        self.tenants = _make_tenants(seed, self.primary.organization, tenants)
+        """The ``tenants=N`` customer workspaces of the demo organization (none by default)."""
+        every = (self.primary, self.secondary, self.sibling, *self.tenants)
+        self._orgs = {t.organization.id: t.organization for t in every}
+        self._workspaces = {t.workspace.id: t.workspace for t in every}
+        self._sources = {s.id: s for t in every for s in (t.stripe_source, t.file_source)}
+        self._stripe_sources = {
+            _digest(s.secret_key): s for s in self._sources.values() if s.secret_key
+        }
 
     @property
     def token_requests(self) -> int:
@@ -197,6 +214,8 @@ class SandboxState:
         workspace = self.find_workspace(workspace_id=workspace_id, workspace_name=workspace_name)
         if workspace.organization_id != application_token.organization_id:
             raise Forbidden("the workspace belongs to another organization")
+        if self.is_revoked(workspace.id):
+            raise Forbidden(f"access to workspace {workspace.name!r} has been revoked")
         return self._issue("scoped", workspace.organization_id, workspace.id)
 
     def find_workspace(
@@ -224,34 +243,83 @@ class SandboxState:
             raise Unauthorized("invalid access token")
         if self._clock() >= token.expires_at:
             raise Unauthorized("access token expired")
+        if token.workspace_id is not None and self.is_revoked(token.workspace_id):
+            raise Unauthorized("access token revoked")
         return token
 
+    def token_behind(self, bearer: str | None) -> Token | None:
+        """The issued token an ``Authorization`` value names, live or not (for the access log)."""
+        _, _, value = (bearer or "").partition(" ")
+        with self._lock:
+            return self._tokens.get(value.strip())
+
     def source_for(self, token: Token, source_id: str) -> Source:
-        """The source the token may use; NotFound if unknown, Forbidden if outside its scope."""
+        """The source the token may use; NotFound if unknown *or* outside the token's scope (the
+        same answer, so a token cannot probe which ids exist elsewhere), Forbidden if the
+        source's workspace was revoked."""
         source = self._sources.get(source_id)
-        if source is None:
+        workspace = self._workspaces[source.workspace_id] if source is not None else None
+        if (
+            source is None
+            or workspace is None
+            or workspace.organization_id != token.organization_id
+            or (token.workspace_id is not None and token.workspace_id != workspace.id)
+        ):
             raise NotFound(f"source {source_id!r} not found")
-        workspace = self._workspaces[source.workspace_id]
-        if workspace.organization_id != token.organization_id:
-            raise Forbidden(f"source {source_id!r} belongs to another organization")
-        if token.workspace_id is not None and token.workspace_id != workspace.id:
-            raise Forbidden(f"source {source_id!r} belongs to another workspace than the token's")
+        if self.is_revoked(workspace.id):
+            raise Forbidden(f"access to workspace {workspace.name!r} has been revoked")
         return source
 
-    def expire_tokens(self) -> None:
-        """Make every token issued so far expire now."""
+    def source(self, source_id: str) -> Source | None:
+        """A source by id, whoever asks (the sandbox's own bookkeeping, never an answer)."""
+        return self._sources.get(source_id)
+
+    def revoke_workspace(self, workspace_id: str) -> None:
+        """Revoke a workspace: its tokens get 401, new scoped tokens and its sources 403."""
+        with self._lock:
+            self._revoked_workspaces.add(workspace_id)
+
+    def restore_workspace(self, workspace_id: str) -> None:
+        """Undo ``revoke_workspace`` (tokens issued before the revocation work again)."""
+        with self._lock:
+            self._revoked_workspaces.discard(workspace_id)
+
+    def is_revoked(self, workspace_id: str) -> bool:
+        """Whether the workspace's access has been revoked."""
+        with self._lock:
+            return workspace_id in self._revoked_workspaces
+
+    def expire_tokens(self, workspace_id: str | None = None) -> None:
+        """Make every token issued so far (only that workspace's scoped ones, if given) expire."""
         now = self._clock()
         with self._lock:
             for token in self._tokens.values():
-                token.expires_at = min(token.expires_at, now)
+                if workspace_id is None or token.workspace_id == workspace_id:
+                    token.expires_at = min(token.expires_at, now)
 
     def revoke_stripe_key(self, key: str) -> None:
         """Make the Stripe emulator refuse this key (so upstream 401s can be tested)."""
         with self._lock:
             self._revoked_keys.add(key)
 
-    def stripe_keys(self) -> set[str]:
-        """The Stripe sources' secret keys that the Stripe emulator accepts right now."""
+    def stripe_source_for_key(self, key: str) -> Source | None:
+        """The Stripe source whose stored key this is, None if no source has it or it was revoked
+        (looked up by digest: no early-exit string comparison on the secret)."""
+        source = self._stripe_sources.get(_digest(key))
         with self._lock:
-            revoked = set(self._revoked_keys)
-        return {s.secret_key for s in self._sources.values() if s.secret_key} - revoked
+            revoked = key in self._revoked_keys
+        return None if revoked else source
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def _make_tenants(seed: int, organization: Organization, count: int) -> tuple[Tenant, ...]:
+    """``count`` workspaces of ``organization``, each with its two sources, from their own seed
+    (so the demo workspaces' ids are the same with or without tenants)."""
+    rng = random.Random(f"{seed}:tenants")  # noqa: S311 - repeatable demo ids, not secret
+    return tuple(
+        _make_tenant(rng, "", tenant_name(index, count), organization)
+        for index in range(1, count + 1)
+    )

@@ -136,7 +136,7 @@ class StripeDataset:
     charges: list[Obj] = field(default_factory=list)
 
 
-class _Ids:
+class IdMaker:
     """Stripe-looking ids (``cus_...``) from the seeded random generator, never repeated."""
 
     def __init__(self, rng: random.Random, seen: set[str] | None = None) -> None:
@@ -152,7 +152,7 @@ class _Ids:
                 return value
 
 
-class _FastIds(_Ids):
+class FastIdMaker(IdMaker):
     """Ids drawn with one random call each (the extra invoices: thousands of them, fast)."""
 
     _ALPHABET = string.ascii_letters + string.digits
@@ -170,7 +170,7 @@ class _FastIds(_Ids):
                 return value
 
 
-def _customer(new_id: _Ids, rng: random.Random, index: int, name: str) -> Obj:
+def _customer(new_id: IdMaker, rng: random.Random, index: int, name: str) -> Obj:
     slug = name.lower().replace(" ", "").replace("&", "and").replace("'", "").replace("-", "")
     return {
         "id": new_id("cus"),
@@ -194,7 +194,8 @@ def _customer(new_id: _Ids, rng: random.Random, index: int, name: str) -> Obj:
     }
 
 
-def _catalog(data: StripeDataset, new_id: _Ids) -> None:
+def add_catalog(data: StripeDataset, new_id: IdMaker) -> None:
+    """The products and their prices (one each), created just before the data's start."""
     for i, (name, description, amount) in enumerate(PRODUCTS):
         created = BASE_TS - (len(PRODUCTS) - i) * DAY
         product = {
@@ -228,7 +229,7 @@ def _catalog(data: StripeDataset, new_id: _Ids) -> None:
         data.prices.append(price)
 
 
-def _subscriptions(data: StripeDataset, new_id: _Ids, rng: random.Random) -> dict[str, str]:
+def add_subscriptions(data: StripeDataset, new_id: IdMaker, rng: random.Random) -> dict[str, str]:
     """One subscription for most customers; returns customer id -> subscription id."""
     by_customer: dict[str, str] = {}
     plans = [p for p in data.prices if p["recurring"]][:3]
@@ -278,8 +279,8 @@ def _subscriptions(data: StripeDataset, new_id: _Ids, rng: random.Random) -> dic
     return by_customer
 
 
-def _invoice(
-    new_id: _Ids,
+def make_invoice(
+    new_id: IdMaker,
     rng: random.Random,
     customer: Obj,
     *,
@@ -290,6 +291,7 @@ def _invoice(
     amount_paid: int = 0,
     due_date: int | None = None,
 ) -> Obj:
+    """An invoice of ``customer`` with one line per (price, quantity), in Stripe's shape."""
     invoice_id = new_id("in", 24)
     lines = []
     for price, quantity in amounts:
@@ -361,15 +363,16 @@ def _invoice(
     }
 
 
-def _line_prices(data: StripeDataset) -> list[Obj]:
+def line_prices(data: StripeDataset) -> list[Obj]:
+    """The prices with their product's name (what ``make_invoice`` takes for its lines)."""
     names = {p["id"]: p["name"] for p in data.products}
     return [{**price, "product_name": names[price["product"]]} for price in data.prices]
 
 
 def _base_invoices(
-    data: StripeDataset, new_id: _Ids, rng: random.Random, subs: dict[str, str]
+    data: StripeDataset, new_id: IdMaker, rng: random.Random, subs: dict[str, str]
 ) -> None:
-    prices = _line_prices(data)
+    prices = line_prices(data)
     small = [p for p in prices if p["unit_amount"] <= 30_000]
     span = (DATA_AS_OF - 20 * DAY) - (BASE_TS + 40 * DAY)
     step = span // BASE_INVOICE_COUNT
@@ -382,7 +385,7 @@ def _base_invoices(
         pool = small if status in ("open", "uncollectible") else prices
         amounts = [(rng.choice(pool), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
         data.invoices.append(
-            _invoice(
+            make_invoice(
                 new_id,
                 rng,
                 customer,
@@ -414,9 +417,9 @@ def _cap_owed(data: StripeDataset, debtor_ids: set[str]) -> None:
 
 
 def _debtor_invoices(
-    data: StripeDataset, new_id: _Ids, rng: random.Random, subs: dict[str, str]
+    data: StripeDataset, new_id: IdMaker, rng: random.Random, subs: dict[str, str]
 ) -> None:
-    onboarding = next(p for p in _line_prices(data) if p["product_name"] == "Onboarding package")
+    onboarding = next(p for p in line_prices(data) if p["product_name"] == "Onboarding package")
     for debtor in DEBTORS:
         customer = data.customers[debtor.index]
         customer["delinquent"] = True
@@ -424,7 +427,7 @@ def _debtor_invoices(
             due = DATA_AS_OF - (debtor.days_overdue - 7 * n) * DAY - 3600 * (debtor.index + 1)
             price = {**onboarding, "unit_amount": amount + (debtor.amount_paid if n == 0 else 0)}
             data.invoices.append(
-                _invoice(
+                make_invoice(
                     new_id,
                     rng,
                     customer,
@@ -438,7 +441,7 @@ def _debtor_invoices(
             )
 
 
-def _number_and_charge(data: StripeDataset, new_id: _Ids, rng: random.Random) -> None:
+def _number_and_charge(data: StripeDataset, new_id: IdMaker, rng: random.Random) -> None:
     customers = {c["id"]: c for c in data.customers}
     counters: dict[str, int] = {}
     for invoice in data.invoices:
@@ -448,11 +451,11 @@ def _number_and_charge(data: StripeDataset, new_id: _Ids, rng: random.Random) ->
             invoice["number"] = f"{customer['invoice_prefix']}-{counters[customer['id']]:04d}"
         failed = invoice["status"] == "open" and rng.random() < 0.3
         if invoice["status"] == "paid" or failed:
-            data.charges.append(_charge(new_id, invoice))
+            data.charges.append(make_charge(new_id, invoice))
     data.charges.sort(key=lambda c: (c["created"], c["id"]))
 
 
-def _charge(new_id: _Ids, invoice: Obj) -> Obj:
+def make_charge(new_id: IdMaker, invoice: Obj) -> Obj:
     """The charge that paid ``invoice`` (linked to it), or a declined one when it is unpaid."""
     charge_id = new_id("ch", 24)
     paid_at = invoice["status_transitions"]["paid_at"]
@@ -490,8 +493,8 @@ def _extra_invoices(data: StripeDataset, count: int, seed: int) -> None:
     rng = random.Random(f"{seed}:extra-invoices")  # noqa: S311 - repeatable test data
     seen = {obj["id"] for objects in vars(data).values() for obj in objects}
     seen.update(line["id"] for invoice in data.invoices for line in invoice["lines"]["data"])
-    new_id = _FastIds(rng, seen)
-    prices = _line_prices(data)
+    new_id = FastIdMaker(rng, seen)
+    prices = line_prices(data)
     subs = {sub["customer"]: sub["id"] for sub in data.subscriptions}
     customers = sorted(data.customers, key=lambda c: c["created"])
     counters: dict[str, int] = {}
@@ -505,7 +508,7 @@ def _extra_invoices(data: StripeDataset, count: int, seed: int) -> None:
         customer = rng.choice(eligible)
         amounts = [(rng.choice(prices), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
         subscription = subs.get(customer["id"]) if rng.random() < 0.7 else None
-        invoice = _invoice(
+        invoice = make_invoice(
             new_id,
             rng,
             customer,
@@ -516,7 +519,7 @@ def _extra_invoices(data: StripeDataset, count: int, seed: int) -> None:
         )
         counters[customer["id"]] = counters.get(customer["id"], 0) + 1
         invoice["number"] = f"{customer['invoice_prefix']}-{counters[customer['id']]:04d}"
-        data.charges.append(_charge(new_id, invoice))
+        data.charges.append(make_charge(new_id, invoice))
         extra.append(invoice)
     data.invoices.extend(extra)
     data.invoices.sort(key=lambda inv: (inv["created"], inv["id"]))
@@ -534,11 +537,11 @@ def build_dataset(seed: int = 42, invoice_count: int | None = None) -> StripeDat
             f"invoice_count must be at least {DEFAULT_INVOICE_COUNT} (the seeded invoices)"
         )
     rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secret
-    new_id = _Ids(rng)
+    new_id = IdMaker(rng)
     data = StripeDataset()
     data.customers = [_customer(new_id, rng, i, name) for i, name in enumerate(COMPANIES)]
-    _catalog(data, new_id)
-    subs = _subscriptions(data, new_id, rng)
+    add_catalog(data, new_id)
+    subs = add_subscriptions(data, new_id, rng)
     _base_invoices(data, new_id, rng, subs)
     debtor_ids = {data.customers[d.index]["id"] for d in DEBTORS}
     _cap_owed(data, debtor_ids)

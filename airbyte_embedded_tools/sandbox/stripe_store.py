@@ -232,9 +232,10 @@ def _take(
 class StripeStore:
     """The emulator's objects and operations; thread-safe for the emulator loop and test threads."""
 
-    def __init__(self, data: StripeDataset, *, seed: int = 42) -> None:
+    def __init__(self, data: StripeDataset, *, seed: int | str = 42) -> None:
         self._lock = threading.Lock()
-        self._rng = random.Random(seed + 1)  # noqa: S311 - repeatable ids, not secret
+        id_seed = seed + 1 if isinstance(seed, int) else f"{seed}:ids"
+        self._rng = random.Random(id_seed)  # noqa: S311 - repeatable ids, not secret
         self._objects: dict[str, list[Obj]] = {
             "customers": data.customers,
             "invoices": data.invoices,
@@ -246,7 +247,7 @@ class StripeStore:
         for objects in self._objects.values():
             objects.sort(key=_sort_key, reverse=True)
         self._by_id = {obj["id"]: obj for objs in self._objects.values() for obj in objs}
-        self._idempotent: dict[str, Obj] = {}
+        self._created: list[Obj] = []
 
     def new_id(self, prefix: str, length: int = 14) -> str:
         """A fresh id for a created object (or a request id)."""
@@ -384,12 +385,8 @@ class StripeStore:
             fields["balance"] = _int(fields["balance"], "balance")
         return fields
 
-    def create_customer(self, params: Obj, idempotency_key: str | None = None) -> tuple[Obj, bool]:
-        """Create a customer; returns (customer, replayed), replayed for an idempotent replay."""
-        if idempotency_key:
-            with self._lock:
-                if idempotency_key in self._idempotent:
-                    return copy.deepcopy(self._idempotent[idempotency_key]), True
+    def create_customer(self, params: Obj) -> Obj:
+        """Create a customer (idempotency keys are the emulator's job, one layer up)."""
         fields = self._customer_fields(params)
         customer: Obj = {
             "id": self.new_id("cus"),
@@ -416,9 +413,18 @@ class StripeStore:
             self._objects["customers"].insert(0, customer)
             self._objects["customers"].sort(key=_sort_key, reverse=True)
             self._by_id[customer["id"]] = customer
-            if idempotency_key:
-                self._idempotent[idempotency_key] = copy.deepcopy(customer)
-        return copy.deepcopy(customer), False
+            self._created.append(copy.deepcopy(customer))
+        return copy.deepcopy(customer)
+
+    def created(self) -> list[Obj]:
+        """Every object created through the API so far, as it was created, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._created)
+
+    def objects(self, resource: str) -> list[Obj]:
+        """Copies of every object of a resource (``customers``, ...) as stored now, newest first."""
+        with self._lock:
+            return copy.deepcopy(self._objects[resource])
 
     def update_customer(self, customer_id: str, params: Obj) -> Obj:
         """Update a customer's fields (metadata keys are merged, an empty value removes a key)."""

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from .context import SandboxContext
 from .responses import ApiError, json_object, optional_string, required_string
-from .state import Forbidden, NotFound, Source, SourceKind, Token, Unauthorized
+from .state import Forbidden, NotFound, Token, Unauthorized
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -20,26 +20,6 @@ def authenticate(context: SandboxContext, request: Request) -> Token:
         return context.state.authenticate(request.headers.get("authorization"))
     except Unauthorized as exc:
         raise ApiError(401, str(exc), {"www-authenticate": "Bearer"}) from None
-
-
-def authorize_source(context: SandboxContext, request: Request, *, kind: SourceKind) -> Source:
-    """The path's source if the token may use it for ``kind`` requests; ApiError 401/403/404/400."""
-    token = authenticate(context, request)
-    try:
-        source = context.state.source_for(token, request.path_params["source_id"])
-    except NotFound as exc:
-        raise ApiError(404, str(exc)) from None
-    except Forbidden as exc:
-        raise ApiError(403, str(exc)) from None
-    if source.kind != kind:
-        if kind == "api":
-            detail = f"source {source.id!r} is a file source; use the file endpoints"
-        else:
-            detail = (
-                f"source {source.id!r} is an API source ({source.connector}); use the API proxy"
-            )
-        raise ApiError(400, detail)
-    return source
 
 
 def _lifetime(context: SandboxContext) -> int | float:

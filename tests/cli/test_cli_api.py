@@ -72,9 +72,9 @@ def test_unknown_source_exit_4(cli: RunCli) -> None:
     _one_error_line(proc.stderr)
 
 
-def test_other_workspace_source_exit_6(cli: RunCli, sandbox: Any) -> None:
+def test_other_workspace_source_is_not_found(cli: RunCli, sandbox: Any) -> None:
     proc = cli("request", sandbox.other_workspace.stripe_source_id, "GET", "/v1/invoices")
-    assert proc.returncode == ExitCode.PERMISSION, proc.stderr
+    assert proc.returncode == ExitCode.NOT_FOUND, proc.stderr  # like an unknown source
     _one_error_line(proc.stderr)
 
 

@@ -175,9 +175,10 @@ def test_sandbox_command_passes_its_settings(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(sandbox_module, "run_sandbox", fake_run_sandbox)
     argv = ["sandbox", "--port", "9", "--invoice-count", "2000", "--token-lifetime", "30"]
-    assert main([*argv, "--envelope", "body", "--seed", "3"]) == 0
+    assert main([*argv, "--envelope", "body", "--seed", "3", "--tenants", "5"]) == 0
     assert seen["port"] == 9
     assert seen["invoice_count"] == 2000
+    assert seen["tenants"] == 5
     assert seen["token_lifetime"] == 30
     assert seen["envelope"] == "body"
     assert seen["seed"] == 3

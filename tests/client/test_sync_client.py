@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import NotFoundError, PermissionDeniedError
+from airbyte_embedded_tools.errors import NotFoundError
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
@@ -41,7 +41,7 @@ def test_blocking_surface(sandbox: Sandbox) -> None:
         token = client.get_token()
         with pytest.raises(NotFoundError):
             client.read_file(sandbox.file_source_id, "missing.txt")
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):  # another workspace's source: like an unknown one
             client.list_files(sandbox.other_workspace.file_source_id)
         assert client.base_url == sandbox.base_url
         assert client.max_retries == 3

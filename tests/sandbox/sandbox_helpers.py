@@ -28,6 +28,22 @@ def scoped_token(http: httpx.Client, app_token: str, workspace_id: str) -> str:
     return str(response.json()["token"])
 
 
+CURRENT_SCOPED_PATH = "/api/v1/account/applications/scoped-token"
+
+
+def scoped_token_for_name(http: httpx.Client, app_token: str, workspace_name: str) -> str:
+    """A token for the workspace of that name: from the current endpoint, or the older one where
+    a deployment has only that (asserting success)."""
+    headers = {"Authorization": f"Bearer {app_token}"}
+    body = {"workspace_name": workspace_name}
+    response = http.post(CURRENT_SCOPED_PATH, json=body, headers=headers)
+    if response.status_code == 404 and "no such endpoint" in response.text:
+        response = http.post(SCOPED_PATH, json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    return str(answer.get("token") or answer["access_token"])
+
+
 def bearer_for(sb: Sandbox, http: httpx.Client) -> dict[str, str]:
     """Authorization header with a fresh application token of ``sb``'s demo organization."""
     return {"Authorization": f"Bearer {application_token(http, sb.client_id, sb.client_secret)}"}

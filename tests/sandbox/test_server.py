@@ -145,7 +145,7 @@ async def test_create_app_serves_everything_from_one_port() -> None:
             assert len(proxied.json()["data"]) == 2
             listed = await http.get(files_path(tenant.file_source.id, "list"), headers=auth)
             assert listed.status_code == 200
-            root = app.state.sandbox.files.root
+            root = app.state.sandbox.resources.default_files.root
             assert root.exists()
     finally:
         server.should_exit = True

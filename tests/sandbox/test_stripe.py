@@ -204,7 +204,9 @@ def test_create_customer_like_the_docs(fresh_sandbox: Sandbox) -> None:
         assert customer["object"] == "customer"
         assert customer["metadata"] == {"tier": "gold"}
         replay = stripe.post(
-            "/v1/customers", data={"name": "Jenny Rosen"}, headers={"Idempotency-Key": "abc-123"}
+            "/v1/customers",
+            data={"name": "Jenny Rosen", "email": "jennyrosen@example.com", "metadata[tier]": "gold"},
+            headers={"Idempotency-Key": "abc-123"},
         )
         assert replay.json()["id"] == customer["id"]
         assert replay.headers["idempotent-replayed"] == "true"

@@ -172,18 +172,18 @@ def test_workspace_isolation_both_ways(sandbox: Sandbox, api: httpx.Client) -> N
     for token, target in cases:
         headers = {"Authorization": f"Bearer {token}"}
         api_call = api.post(proxy_path(target.stripe_source_id), json=INVOICES, headers=headers)
-        assert api_call.status_code == 403
-        assert "another" in api_call.json()["detail"]
+        assert api_call.status_code == 404  # like an unknown source: no existence oracle
+        assert "not found" in api_call.json()["detail"]
         listing = api.get(files_path(target.file_source_id, "list"), headers=headers)
-        assert listing.status_code == 403
+        assert listing.status_code == 404
         read = api.get(files_path(target.file_source_id, "get", "README.md"), headers=headers)
-        assert read.status_code == 403
+        assert read.status_code == 404
     for token in (theirs_app, theirs_scoped):
         headers = {"Authorization": f"Bearer {token}"}
         response = api.post(proxy_path(sandbox.stripe_source_id), json=INVOICES, headers=headers)
-        assert response.status_code == 403
+        assert response.status_code == 404
         listing = api.get(files_path(sandbox.file_source_id, "list"), headers=headers)
-        assert listing.status_code == 403
+        assert listing.status_code == 404
         # and each reaches its own sources
         own = api.post(proxy_path(other.stripe_source_id), json=INVOICES, headers=headers)
         assert own.status_code == 200
@@ -211,11 +211,11 @@ def test_scoped_token_covers_only_its_workspace(sandbox: Sandbox, api: httpx.Cli
         return api.post(proxy_path(source_id), json=INVOICES, headers=headers).status_code
 
     assert status(app, sibling.stripe_source_id) == 200  # the organization's token covers both
-    assert status(mine, sibling.stripe_source_id) == 403
-    assert status(theirs, sandbox.stripe_source_id) == 403
+    assert status(mine, sibling.stripe_source_id) == 404
+    assert status(theirs, sandbox.stripe_source_id) == 404
     assert status(theirs, sibling.stripe_source_id) == 200
     listing = api.get(
         files_path(sibling.file_source_id, "list"), headers={"Authorization": f"Bearer {mine}"}
     )
-    assert listing.status_code == 403
-    assert "another workspace" in listing.json()["detail"]
+    assert listing.status_code == 404
+    assert "not found" in listing.json()["detail"]
