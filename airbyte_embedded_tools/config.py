@@ -10,6 +10,8 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DEADLINE = 120.0
 """Seconds one logical call may spend retrying before its last error is raised."""
 DEFAULT_CHUNK_SIZE = 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The largest answer the client reads into memory (a proxied answer, a whole-file read)."""
 TOKEN_LIFETIME_ASSUMED = 900.0
 """Seconds a token lives when the service does not say (api-reference.md §1)."""
 TOKEN_REFRESH_MARGIN = 60.0
@@ -36,3 +38,17 @@ ENV_FILE_SOURCE_ID = "AIRBYTE_FILE_SOURCE_ID"
 
 CONNECTOR_API_BASES: dict[str, str] = {"stripe": "https://api.stripe.com"}
 """API connectors the proxy supports, and the upstream base URL each one reaches."""
+
+IDEMPOTENCY_KEY_METHODS: dict[str, frozenset[str]] = {"stripe": frozenset({"POST"})}
+"""Per connector, the upstream methods that honour an ``Idempotency-Key`` header: every such
+call carries one and is retried like a read. Stripe documents keys on POST (DELETE is
+idempotent without one; GET ignores them)."""
+
+
+def idempotency_key_methods(url: str) -> frozenset[str]:
+    """The methods taking an ``Idempotency-Key`` at the connector API host of ``url``."""
+    host = url.partition("://")[2].partition("/")[0].lower()
+    for connector, base in CONNECTOR_API_BASES.items():
+        if base.partition("://")[2].rstrip("/").lower() == host:
+            return IDEMPOTENCY_KEY_METHODS.get(connector, frozenset())
+    return frozenset()
