@@ -678,15 +678,20 @@ class AirbyteEmbeddedClient:
         where = f"{method} {clip(path, 80)}"
         while True:
             token: AccessToken | None = None
+            response: httpx.Response | AirbyteEmbeddedError
             started = time.monotonic()
             try:
                 if options.authenticated:
                     token = await _within(state, self._auth.get_token())
                 built = self._build(method, url, options, token, timeout, where)
-                response: httpx.Response | AirbyteEmbeddedError = built
-                if isinstance(built, httpx.Request):
+                if isinstance(built, InvalidRequestError):
+                    response = built
+                else:
                     send = self._send(built, stream=options.stream, limit=limit, where=where)
                     response = await _within(state, send)
+            except ResponseTooLargeError as exc:  # an answer came: the call was carried out
+                state.may_have_reached = True
+                response = exc
             except asyncio.TimeoutError:
                 state.may_have_reached = True
                 response = APITimeoutError(
