@@ -14,9 +14,9 @@ import os
 import re
 import time
 import uuid
-from contextvars import ContextVar
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import aclosing
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -40,7 +40,7 @@ from ._refuse import refuse
 from ._request_options import RequestOptions
 from ._streaming import stream_ranges
 from ._version import __version__
-from ._wire.answers import ANY_STATUS, RANGED, WholeFile
+from ._wire.answers import ANY_STATUS, RANGED, Answers, WholeFile
 from .auth import TokenProvider
 from .errors import (
     AirbyteEmbeddedError,
@@ -563,11 +563,13 @@ class AirbyteEmbeddedClient:
         larger than ``max_response_bytes`` raises ``ResponseTooLargeError`` (read a range).
         """
         if expected_size is not None and (
-            isinstance(expected_size, bool) or not isinstance(expected_size, int) or expected_size < 0
+            isinstance(expected_size, bool)
+            or not isinstance(expected_size, int)
+            or expected_size < 0
         ):
             raise refuse("expected_size must be an integer >= 0")
         headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
-        answers = WholeFile(expected_size)
+        answers: Answers = WholeFile(expected_size)
         if start is not None or end is not None:
             first = 0 if start is None else start
             check_range(first, end)
@@ -674,7 +676,9 @@ class AirbyteEmbeddedClient:
         url = self._base_url + path
         replayed = False
         timeout = self._timeout if options.timeout is None else as_timeout(options.timeout)
-        limit = self._max_bytes if options.max_bytes is None else _check_max_bytes(options.max_bytes)
+        limit = (
+            self._max_bytes if options.max_bytes is None else _check_max_bytes(options.max_bytes)
+        )
         where = f"{method} {clip(path, 80)}"
         while True:
             token: AccessToken | None = None
@@ -850,9 +854,7 @@ def _seconds(default: float | None, override: float | None) -> str:
     return f"{value:g} s"
 
 
-def _total_timeout(
-    total: float | None, retry: RetryPolicy, timeout: httpx.Timeout
-) -> float | None:
+def _total_timeout(total: float | None, retry: RetryPolicy, timeout: httpx.Timeout) -> float | None:
     """The client's ``total_timeout``: as given, else ``retry_deadline`` + the longest attempt."""
     if total is not None:
         if isinstance(total, bool) or not isinstance(total, (int, float)) or not total > 0:

@@ -175,7 +175,8 @@ async def test_a_keyed_post_is_retried_with_the_same_key(
     response = await make_client().proxy_request("src", "POST", INVOICES, data={"customer": "c"})
     assert response.status_code == 200
     keys = [json.loads(c.content)["headers"]["Idempotency-Key"] for c in calls]
-    assert len(keys) == 3 and len(set(keys)) == 1
+    assert len(keys) == 3
+    assert len(set(keys)) == 1
     assert response.idempotency_key == keys[0]
 
 
@@ -199,7 +200,8 @@ async def test_unkeyed_write_after_a_broken_connection_is_not_resent(
     assert len(calls) == 1
     assert not isinstance(info.value, APITimeoutError)
     assert info.value.write_may_have_happened is True
-    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
 
 
 async def test_post_after_connect_failure_or_proxy_429_is_resent(
@@ -434,7 +436,8 @@ async def test_a_whole_file_shorter_than_the_expected_size_is_retried_never_comp
     calls = script(fake, half, whole)
     got = await make_client().read_file("src", "f.txt", expected_size=199)
     assert len(calls) == 2
-    assert got.is_complete and len(got.content) == 199
+    assert got.is_complete
+    assert len(got.content) == 199
     calls = script(fake, half, half, half, half)
     with pytest.raises(IncompleteReadError, match="99 of the 199 bytes expected"):
         await make_client().read_file("src", "f.txt", expected_size=199)
@@ -444,12 +447,13 @@ async def test_a_whole_file_shorter_than_the_expected_size_is_retried_never_comp
 async def test_an_answer_over_the_cap_is_a_typed_error_naming_what_to_do(
     fake: FakeAirbyte, make_client: MakeClient
 ) -> None:
-    script(fake, ok())
+    big = {"object": "list", "data": ["x" * 500], "has_more": False}
+    script(fake, httpx.Response(200, json=big))
     with pytest.raises(ResponseTooLargeError, match="smaller limit") as info:
-        await make_client(max_response_bytes=16).proxy_request("src", "GET", INVOICES)
-    assert info.value.limit == 16
-    script(fake, ok())
-    answer = await make_client(max_response_bytes=16).proxy_request(
+        await make_client(max_response_bytes=200).proxy_request("src", "GET", INVOICES)
+    assert info.value.limit == 200
+    script(fake, httpx.Response(200, json=big))
+    answer = await make_client(max_response_bytes=200).proxy_request(
         "src", "GET", INVOICES, max_response_bytes=1 << 20
     )
     assert answer.status_code == 200

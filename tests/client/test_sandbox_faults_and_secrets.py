@@ -12,7 +12,6 @@ import pytest
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
-    APIConnectionError,
     AuthenticationError,
     RateLimitError,
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import httpx
@@ -52,15 +52,13 @@ def reachable(root: object) -> Iterator[tuple[str, object]]:
         if isinstance(obj, (str, bytes, bytearray, int, float, bool, type(None), SecretStr)):
             continue
         if isinstance(obj, BaseException):
-            children += [("__cause__", obj.__cause__), ("__context__", obj.__context__)]
+            children += [(".__cause__", obj.__cause__), (".__context__", obj.__context__)]
             children += [(f"args[{i}]", a) for i, a in enumerate(obj.args)]
             children += [(f".{k}", v) for k, v in vars(obj).items()]
             children += [(f"[{i}]", e) for i, e in enumerate(getattr(obj, "exceptions", ()))]
             for name in ("request", "response"):  # httpx errors' properties
-                try:
+                with suppress(AttributeError, RuntimeError):
                     children.append((f".{name}", getattr(obj, name)))
-                except (AttributeError, RuntimeError):
-                    pass
         elif isinstance(obj, httpx.Request):
             children += [(".headers", list(obj.headers.raw)), (".url", str(obj.url))]
             children.append((".content", getattr(obj, "_content", b"")))
@@ -74,10 +72,8 @@ def reachable(root: object) -> Iterator[tuple[str, object]]:
         elif type(obj).__module__.startswith(_WALKED_MODULES):
             names = list(getattr(obj, "__dict__", {})) + list(getattr(obj, "__slots__", ()))
             for name in names:
-                try:
+                with suppress(AttributeError):
                     children.append((f".{name}", getattr(obj, name)))
-                except AttributeError:
-                    pass
         stack += [(f"{where}{step}", child) for step, child in children]
 
 
@@ -133,7 +129,8 @@ def test_the_walker_finds_a_secret_on_an_httpx_cause() -> None:
     error = AirbyteEmbeddedError("boom")
     error.__cause__ = httpx.ReadError("dropped", request=request)
     found = leaks(error, {"tok-123"})
-    assert found and all(w.startswith("error.__cause__.request") for w in found), found
+    assert found
+    assert all(w.startswith("error.__cause__.request") for w in found), found
 
 
 async def test_token_failures_carry_no_secret(sandbox: Sandbox) -> None:
