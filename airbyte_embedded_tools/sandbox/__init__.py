@@ -3,6 +3,11 @@
 ``with Sandbox() as sb:`` serves the Airbyte API (tokens, API proxy, file proxy) and a Stripe
 emulator on 127.0.0.1, with seeded data and configurable faults. It shares no code with the client.
 The data's "today" is ``SANDBOX_TODAY`` (also ``sb.data_as_of``): overdue counts from it.
+``Sandbox(tenants=N)`` adds N customer workspaces (``sb.tenants``), each with its own Stripe account
+and files; ``sb.access_log`` records which workspace's token each call presented for which source;
+``sb.revoke_workspace(name)`` and ``sb.expire_tokens(name)`` act on one workspace. The Stripe
+emulator honours ``Idempotency-Key`` as Stripe does (stripe_idempotency.py);
+``sb.created_objects()`` and ``sb.stripe_objects()`` count what was created upstream.
 
 Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandbox decides:
 - errors of the API itself are ``{"detail": "..."}`` (responses.py); bad bodies get 422, a

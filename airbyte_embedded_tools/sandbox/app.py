@@ -112,8 +112,8 @@ def create_app(
 
     With ``stripe_url`` the proxy forwards there instead (an emulator served elsewhere). The app's
     ``state.sandbox`` holds the context (demo credentials in ``.state.primary``).
-    ``invoice_count`` seeds the emulator with that many invoices, ``tenants`` adds that many customer
-    workspaces (see ``Sandbox``).
+    ``invoice_count`` seeds the emulator with that many invoices, ``tenants`` adds that many
+    customer workspaces (see ``Sandbox``).
     """
     state = SandboxState(seed=seed, token_lifetime=token_lifetime, tenants=tenants)
     parts = build_parts(

@@ -13,10 +13,10 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .authorize import authorize_source
 from .context import SandboxContext
 from .file_store import BadPath, FileMissing, check_key
 from .responses import ApiError, file_body
-from .authorize import authorize_source
 from .tokens import Handler
 
 DEFAULT_PAGE_SIZE = 100

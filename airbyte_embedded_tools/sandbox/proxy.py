@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import forms
+from .authorize import authorize_source
 from .context import SandboxContext, UpstreamRecord
 from .responses import ApiError, json_object, required_string
 from .state import Source
-from .authorize import authorize_source
 from .tokens import Handler
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})

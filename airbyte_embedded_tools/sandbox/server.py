@@ -25,7 +25,7 @@ from .app import SandboxParts, build_parts
 from .context import AccessRecord, Envelope, UpstreamRecord, check_envelope
 from .faults import FaultConfig
 from .seed_files import DEFAULT_LARGE_FILE_SIZE, LARGE_FILE
-from .state import NotFound, SandboxState, Tenant, Workspace
+from .state import SandboxState, Tenant, Workspace
 from .stripe_data import DEFAULT_INVOICE_COUNT, SANDBOX_TODAY
 from .stripe_store import Obj, StripeStore
 from .tenant_data import TenantDebtor, tenant_debtor
@@ -417,14 +417,10 @@ class Sandbox:
 
     def _workspace(self, workspace: str) -> Workspace:
         """A workspace by id or name; KeyError naming it if there is none."""
-        try:
-            return self._state.find_workspace(workspace_id=workspace)
-        except NotFound:
-            pass
-        try:
-            return self._state.find_workspace(workspace_name=workspace)
-        except NotFound:
-            raise KeyError(f"no workspace with id or name {workspace!r}") from None
+        found = self._state.lookup_workspace(workspace)
+        if found is None:
+            raise KeyError(f"no workspace with id or name {workspace!r}")
+        return found
 
     def revoke_workspace(self, workspace: str) -> None:
         """Revoke a workspace's access now (name or id): its scoped tokens get 401, new scoped
@@ -452,7 +448,9 @@ class Sandbox:
             return resources.default_stripe
         return resources.stripe_for_workspace(self._workspace(workspace).id)
 
-    def stripe_objects(self, resource: str = "customers", workspace: str | None = None) -> list[Obj]:
+    def stripe_objects(
+        self, resource: str = "customers", workspace: str | None = None
+    ) -> list[Obj]:
         """Every object of a Stripe resource as stored now, in the demo account or a workspace's
         (name or id), newest first: to count what was created upstream."""
         return self._stripe_account(workspace).objects(resource)

@@ -270,6 +270,13 @@ class SandboxState:
             raise Forbidden(f"access to workspace {workspace.name!r} has been revoked")
         return source
 
+    def lookup_workspace(self, id_or_name: str) -> Workspace | None:
+        """A workspace by id, else by name; None if neither (never creates one)."""
+        with self._lock:
+            workspaces = list(self._workspaces.values())
+        by_id = next((w for w in workspaces if w.id == id_or_name), None)
+        return by_id or next((w for w in workspaces if w.name == id_or_name), None)
+
     def source(self, source_id: str) -> Source | None:
         """A source by id, whoever asks (the sandbox's own bookkeeping, never an answer)."""
         return self._sources.get(source_id)

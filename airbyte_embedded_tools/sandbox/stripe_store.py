@@ -19,6 +19,7 @@ from typing import Any
 from .stripe_data import StripeDataset
 
 Obj = dict[str, Any]
+Objs = list[Obj]  # an alias: inside StripeStore, ``list`` names its method
 
 DOCS = "https://stripe.com/docs/error-codes/"
 
@@ -247,7 +248,7 @@ class StripeStore:
         for objects in self._objects.values():
             objects.sort(key=_sort_key, reverse=True)
         self._by_id = {obj["id"]: obj for objs in self._objects.values() for obj in objs}
-        self._created: list[Obj] = []
+        self._created: Objs = []
 
     def new_id(self, prefix: str, length: int = 14) -> str:
         """A fresh id for a created object (or a request id)."""
@@ -416,12 +417,12 @@ class StripeStore:
             self._created.append(copy.deepcopy(customer))
         return copy.deepcopy(customer)
 
-    def created(self) -> list[Obj]:
+    def created(self) -> Objs:
         """Every object created through the API so far, as it was created, oldest first."""
         with self._lock:
             return copy.deepcopy(self._created)
 
-    def objects(self, resource: str) -> list[Obj]:
+    def objects(self, resource: str) -> Objs:
         """Copies of every object of a resource (``customers``, ...) as stored now, newest first."""
         with self._lock:
             return copy.deepcopy(self._objects[resource])

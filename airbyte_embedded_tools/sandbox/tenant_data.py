@@ -149,7 +149,7 @@ def tenant_documents(tenant: str, index: int) -> dict[str, bytes]:
     )
     contract = (
         f"# Master Services Agreement — {tenant}\n\n"
-        f"**Parties:** Acme Analytics, Inc. (\"Provider\") and {tenant} (\"Customer\")\n\n"
+        f'**Parties:** Acme Analytics, Inc. ("Provider") and {tenant} ("Customer")\n\n'
         f"Invoices to {tenant} are due net 30. The account contact of {tenant} is "
         f"ops@{tenant}.example.com.\n"
     )

@@ -128,7 +128,8 @@ def test_saved_answers_are_pruned_after_24_hours() -> None:
                request_id="req_1")  # fmt: skip
     now[0] += IDEMPOTENCY_TTL - 1
     saved = cache.lookup("sk_a", "k", "POST /v1/customers", {"name": "x"})
-    assert saved is not None and saved.request_id == "req_1"
+    assert saved is not None
+    assert saved.request_id == "req_1"
     assert cache.lookup("sk_b", "k", "POST /v1/customers", {"name": "y"}) is None
     with pytest.raises(StripeError) as mismatch:
         cache.lookup("sk_a", "k", "POST /v1/customers", {"name": "y"})

@@ -205,7 +205,11 @@ def test_create_customer_like_the_docs(fresh_sandbox: Sandbox) -> None:
         assert customer["metadata"] == {"tier": "gold"}
         replay = stripe.post(
             "/v1/customers",
-            data={"name": "Jenny Rosen", "email": "jennyrosen@example.com", "metadata[tier]": "gold"},
+            data={
+                "name": "Jenny Rosen",
+                "email": "jennyrosen@example.com",
+                "metadata[tier]": "gold",
+            },
             headers={"Idempotency-Key": "abc-123"},
         )
         assert replay.json()["id"] == customer["id"]
