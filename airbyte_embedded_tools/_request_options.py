@@ -29,6 +29,9 @@ class RequestOptions:
     ``resend_safe``: False limits retries to failures that cannot have reached the upstream.
     ``answers``: which answers are errors of Airbyte's API and which successes are unusable.
     ``stream``: hand back a successful response unread (the caller closes it).
+    ``max_bytes``: the largest answer read (``ResponseTooLargeError`` past it), None for the
+    client's ``max_response_bytes``. ``total_timeout``: seconds the whole call may take,
+    retries and the token exchange included, None for the client's.
     """
 
     params: Mapping[str, Any] | None = None
@@ -39,3 +42,5 @@ class RequestOptions:
     resend_safe: bool = True
     answers: Answers = PLAIN
     stream: bool = False
+    max_bytes: int | None = None
+    total_timeout: float | None = None

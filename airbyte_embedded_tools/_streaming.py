@@ -65,7 +65,6 @@ async def stream_ranges(
                     return  # the file ends exactly where we are (an empty remainder)
                 raise
             failure: str | None = None
-            cause: httpx.TransportError | None = None
             try:
                 expected = stream.begin(response)
                 async for piece in response.aiter_bytes():
@@ -76,7 +75,6 @@ async def stream_ranges(
                     failure = f"short body: {stream.received} of {expected} bytes"
             except httpx.TransportError as exc:
                 failure = f"{type(exc).__name__} after {stream.received} bytes"
-                cause = exc
             finally:
                 await response.aclose()
             if failure is None:
@@ -92,7 +90,7 @@ async def stream_ranges(
                 raise IncompleteReadError(
                     f"Reading {preview(path)} broke at byte {stream.offset}{of_total} "
                     f"({failure}) and the retries ran out"
-                ) from cause
+                )  # no cause: an httpx error holds the request, and it the bearer token
     if stream.total is not None and stream.offset != stream.total:
         raise IncompleteReadError(
             f"Reading {preview(path)} ended at byte {stream.offset} of {stream.total}"

@@ -32,8 +32,10 @@ __all__ = [
     "check_headers",
     "check_method",
     "connector_hosts",
+    "key_methods",
     "new_idempotency_key",
     "refused_model_header",
+    "resolve_idempotency_key",
     "upstream_url",
 ]
 
@@ -165,6 +167,42 @@ def connector_hosts(connectors: Collection[str] | None = None) -> frozenset[str]
 def new_idempotency_key() -> str:
     """A fresh key for one logical write (a UUID4, well under Stripe's 255 characters)."""
     return str(uuid.uuid4())
+
+
+def key_methods(url: str) -> frozenset[str]:
+    """The write methods taking an ``Idempotency-Key`` at the connector API host of ``url``."""
+    host = httpx.URL(url).host
+    for connector, base in CONNECTOR_API_BASES.items():
+        rules = CONNECTOR_RULES.get(connector)
+        if rules is not None and httpx.URL(base).host == host:
+            return rules.key_methods
+    return frozenset()
+
+
+def resolve_idempotency_key(
+    given: str | None, headers: dict[str, str], method: str, url: str
+) -> str | None:
+    """The call's ``Idempotency-Key``, also set in ``headers`` (one spelling of the name).
+
+    The caller's (argument or header; both must agree), else a fresh one when the connector
+    takes keys for ``method``, else None.
+    """
+    in_headers = [name for name in headers if name.lower() == IDEMPOTENCY_HEADER.lower()]
+    found = {headers[name] for name in in_headers}
+    if given is not None:
+        if not isinstance(given, str) or not given.strip() or len(given) > 255:
+            raise refuse("idempotency_key must be a non-empty string of at most 255 characters")
+        found.add(given)
+    if len(found) > 1:
+        raise refuse("idempotency_key and the Idempotency-Key header disagree")
+    key = next(iter(found), None)
+    if key is None and method in key_methods(url):
+        key = new_idempotency_key()
+    for name in in_headers:
+        del headers[name]
+    if key is not None:
+        headers[IDEMPOTENCY_HEADER] = key
+    return key
 
 
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]

@@ -15,10 +15,11 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import aclosing
+from contextvars import ContextVar
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -40,9 +41,16 @@ from ._redact import clip, logger, redact
 from ._refuse import refuse
 from ._request_options import RequestOptions
 from ._streaming import stream_ranges
-from ._upstream import check_headers, check_method, connector_hosts, upstream_url
+from ._upstream import (
+    check_headers,
+    check_method,
+    connector_hosts,
+    key_methods,
+    resolve_idempotency_key,
+    upstream_url,
+)
 from ._version import __version__
-from ._wire.answers import ANY_STATUS, RANGED
+from ._wire.answers import ANY_STATUS, RANGED, Answers, WholeFile
 from .auth import TokenCall, Tokens, WorkspaceRef
 from .errors import (
     AirbyteEmbeddedError,
@@ -51,6 +59,8 @@ from .errors import (
     AuthenticationError,
     ConfigurationError,
     IncompleteReadError,
+    InvalidRequestError,
+    ResponseTooLargeError,
 )
 from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from .retry import (
@@ -66,6 +76,7 @@ __all__ = ["AirbyteEmbeddedClient"]
 
 
 USER_AGENT = f"airbyte-embedded-tools/{__version__}"
+_T = TypeVar("_T")
 
 
 class _Shared:
@@ -76,11 +87,13 @@ class _Shared:
         "allowed_hosts",
         "base_url",
         "http",
+        "max_bytes",
         "organization_id",
         "owns_http",
         "retry",
         "timeout",
         "tokens",
+        "total_timeout",
     )
 
     def __init__(
@@ -91,6 +104,8 @@ class _Shared:
         allowed_hosts: frozenset[str],
         retry: RetryPolicy,
         timeout: httpx.Timeout,
+        max_bytes: int,
+        total_timeout: float | None,
         http: httpx.AsyncClient | None,
         tokens: Tokens,
     ) -> None:
@@ -99,6 +114,8 @@ class _Shared:
         self.allowed_hosts = allowed_hosts
         self.retry = retry
         self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.total_timeout = total_timeout
         self.tokens = tokens
         self.owns_http = http is None
         self.http = http or self.new_pool()
@@ -127,6 +144,11 @@ class AirbyteEmbeddedClient:
     ``base_url`` must be https, or http for a loopback host (the sandbox).
     ``token_cache_size`` scoped tokens are kept (least recently used dropped first), each for
     at most ``token_idle_timeout`` seconds unused.
+    ``max_response_bytes``: the largest answer read into memory (a proxied answer, a file read;
+    default 64 MiB), larger ones raise ``ResponseTooLargeError`` having read no more than that.
+    ``total_timeout``: seconds one logical call may take in all (attempts, retry waits, slow
+    bodies, the token exchange), raising ``APITimeoutError``; default ``retry_deadline`` plus
+    the longest per-attempt timeout (none when ``retry_deadline`` is None).
     """
 
     def __init__(
@@ -147,6 +169,8 @@ class AirbyteEmbeddedClient:
         retry_policy: RetryPolicy | None = None,
         token_cache_size: int = config.TOKEN_CACHE_SIZE,
         token_idle_timeout: float = config.TOKEN_IDLE_TIMEOUT,
+        max_response_bytes: int = config.DEFAULT_MAX_RESPONSE_BYTES,
+        total_timeout: float | None = None,
     ) -> None:
         app_secret = secret(client_secret, "client_secret", in_header=False)
         static = secret(token, "token", in_header=True)
@@ -162,6 +186,11 @@ class AirbyteEmbeddedClient:
             retry = retry_policy or RetryPolicy(max_retries=max_retries, deadline=retry_deadline)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
+        attempt_timeout = (
+            http_client.timeout
+            if http_client is not None and timeout is None
+            else as_timeout(timeout)
+        )
         tokens = Tokens(
             client_id=client_id,
             client_secret=app_secret,
@@ -174,9 +203,9 @@ class AirbyteEmbeddedClient:
             organization_id=organization_id or None,
             allowed_hosts=hosts,
             retry=retry,
-            timeout=http_client.timeout
-            if http_client is not None and timeout is None
-            else as_timeout(timeout),
+            timeout=attempt_timeout,
+            max_bytes=_check_max_bytes(max_response_bytes),
+            total_timeout=_total_timeout(total_timeout, retry, attempt_timeout),
             http=http_client,
             tokens=tokens,
         )
@@ -278,6 +307,15 @@ class AirbyteEmbeddedClient:
         return self._core.timeout
 
     @property
+    def max_response_bytes(self) -> int:
+        return self._core.max_bytes
+
+    @property
+    def total_timeout(self) -> float | None:
+        """Seconds one logical call may take in all (None: no bound but the retry deadline)."""
+        return self._core.total_timeout
+
+    @property
     def allowed_hosts(self) -> frozenset[str]:
         """Upstream hosts ``proxy_request`` may reach."""
         return self._core.allowed_hosts
@@ -376,6 +414,9 @@ class AirbyteEmbeddedClient:
         data: Mapping[str, Any] | None = None,
         retry_non_idempotent: bool = False,
         timeout: float | httpx.Timeout | None = None,
+        idempotency_key: str | None = None,
+        max_response_bytes: int | None = None,
+        total_timeout: float | None = None,
     ) -> ProxyResponse:
         """Send ``method url`` to the upstream API of ``source_id`` through Airbyte's proxy.
 
@@ -385,39 +426,68 @@ class AirbyteEmbeddedClient:
         Returns the upstream's response whatever its status (``raise_for_status()`` raises
         ``UpstreamError``); errors of the proxy itself raise ``APIStatusError`` subclasses.
         Upstream 429/5xx are retried for idempotent methods, or all if ``retry_non_idempotent``.
+
+        A write the connector takes keys for (``_upstream.CONNECTOR_RULES``: Stripe's POST)
+        carries an ``Idempotency-Key`` upstream header, the same on every retry, and is then
+        retried like a read: ``idempotency_key``, or one in ``headers``, or a fresh uuid4. The
+        key is on the answer (``.idempotency_key``) and on any error raised (with
+        ``write_may_have_happened``). ``max_response_bytes`` and ``total_timeout`` override
+        the client's for this call.
         """
         method = check_method(method)
         target = upstream_url(url, params, allowed_hosts=self._allowed_hosts)
         extra_headers = check_headers(headers)
         check_body(json, data)
+        key = resolve_idempotency_key(idempotency_key, extra_headers, method, target)
+        is_write = method in WRITE_METHODS
+        resend_safe = (
+            method in IDEMPOTENT_METHODS
+            or retry_non_idempotent
+            or (key is not None and method in key_methods(target))
+        )
         body = wire.build_proxy_body(
             method=method, url=target, headers=extra_headers, json=json, data=data
         )
         path = wire.proxy_path(source_id)
-        resend_safe = method in IDEMPOTENT_METHODS or retry_non_idempotent
-        state = self._retry.start()
+        state = self._retry.start(expires_at=self._expires_at(total_timeout))
         reader = wire.AnswerReader()
         options = RequestOptions(
-            json=body, timeout=timeout, resend_safe=resend_safe, answers=reader
+            json=body,
+            timeout=timeout,
+            resend_safe=resend_safe,
+            answers=reader,
+            max_bytes=max_response_bytes,
         )
-        while True:
-            response = await self._request("POST", path, options, state)
-            result = reader.proxy_response(response, method=method, url=target)
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "Upstream %s %s answered %d", method, _url_for_log(target), result.status_code
-                )
-            upstream_retryable = result.status_code == 429 or result.status_code >= 500
-            if (
-                upstream_retryable
-                and resend_safe
-                and await state.wait(
-                    f"upstream {method} answered {result.status_code}",
-                    retry_after=parse_retry_after(result.headers),
-                )
-            ):
-                continue
-            return result
+        try:
+            while True:
+                response = await self._request("POST", path, options, state)
+                result = reader.proxy_response(response, method=method, url=target)
+                result.idempotency_key = key
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "Upstream %s %s answered %d",
+                        method,
+                        _url_for_log(target),
+                        result.status_code,
+                    )
+                upstream_retryable = result.status_code == 429 or result.status_code >= 500
+                if result.status_code >= 500:
+                    state.may_have_reached = True
+                if (
+                    upstream_retryable
+                    and resend_safe
+                    and await state.wait(
+                        f"upstream {method} answered {result.status_code}",
+                        retry_after=parse_retry_after(result.headers),
+                    )
+                ):
+                    continue
+                return result
+        except AirbyteEmbeddedError as exc:
+            exc.idempotency_key = key
+            if is_write:
+                exc.write_may_have_happened = state.may_have_reached
+            raise
 
     # --- file proxy ------------------------------------------------------------------------------
 
@@ -526,20 +596,36 @@ class AirbyteEmbeddedClient:
         end: int | None = None,
         *,
         timeout: float | httpx.Timeout | None = None,
+        expected_size: int | None = None,
+        total_timeout: float | None = None,
     ) -> FileContent:
         """Bytes ``start``..``end`` (inclusive) of a file, or the whole file when both are None.
 
-        The result says which range was served and the total size.
+        The result says which range was served and the total size. A read cut short (fewer
+        bytes than the ``Content-Range`` or ``Content-Length`` announced, or for a whole-file
+        read than ``expected_size``, the size the caller knows, e.g. the listing's) is retried,
+        then raised as ``IncompleteReadError``: never returned as complete. A whole-file read
+        larger than ``max_response_bytes`` raises ``ResponseTooLargeError`` (read a range).
         """
+        if expected_size is not None and (
+            isinstance(expected_size, bool)
+            or not isinstance(expected_size, int)
+            or expected_size < 0
+        ):
+            raise refuse("expected_size must be an integer >= 0")
         headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
+        answers: Answers = WholeFile(expected_size)
         if start is not None or end is not None:
             first = 0 if start is None else start
             check_range(first, end)
             headers["Range"] = wire.range_header(first, end)
+            answers = RANGED
         response = await self._request(
             "GET",
             wire.files_get_path(source_id, path),
-            RequestOptions(headers=headers, timeout=timeout, answers=RANGED),
+            RequestOptions(
+                headers=headers, timeout=timeout, answers=answers, total_timeout=total_timeout
+            ),
         )
         return wire.file_content(response, path=path, requested_start=start or 0)
 
@@ -600,6 +686,15 @@ class AirbyteEmbeddedClient:
         finally:
             await flow.aclose()
 
+    def _expires_at(self, total_timeout: float | None) -> float | None:
+        """The monotonic deadline of a call starting now, within any enclosing call's."""
+        total = self._core.total_timeout if total_timeout is None else total_timeout
+        own = None if total is None else time.monotonic() + total
+        outer = _CALL_EXPIRES_AT.get()
+        if outer is None or own is None:
+            return own if outer is None else outer
+        return min(own, outer)
+
     async def _request(
         self,
         method: str,
@@ -613,46 +708,66 @@ class AirbyteEmbeddedClient:
         which is retried when transient and raised otherwise; a successful answer it finds
         unusable (a body cut short) is retried like a dropped connection, then raised as
         ``IncompleteReadError``. ``state``: the retry budget when the call shares one with
-        other requests (the proxy's upstream retries, a streamed read's ranges).
+        other requests (the proxy's upstream retries, a streamed read's ranges). The call
+        ends by its total deadline (``state.expires_at``), the token exchange included, and
+        reads no answer larger than ``options.max_bytes``. No error raised has a cause or
+        context: an httpx error holds the request, and the request the bearer token.
         """
-        answers = options.answers
-        stream = options.stream
-        resend_safe = options.resend_safe
         self._bind_loop()
-        state = state or self._retry.start()
+        state = state or self._retry.start(expires_at=self._expires_at(options.total_timeout))
+        scope = _CALL_EXPIRES_AT.set(state.expires_at)
+        try:
+            return await self._attempts(method, path, options, state)
+        finally:
+            _CALL_EXPIRES_AT.reset(scope)
+
+    async def _attempts(
+        self, method: str, path: str, options: RequestOptions, state: RetryState
+    ) -> httpx.Response:
+        """``_request``'s loop: one attempt per turn until an answer, an error or no budget."""
+        answers = options.answers
+        resend_safe = options.resend_safe
         url = self._base_url + path
         replayed = False
         timeout = self._core.timeout if options.timeout is None else as_timeout(options.timeout)
+        limit = (
+            self._core.max_bytes
+            if options.max_bytes is None
+            else _check_max_bytes(options.max_bytes)
+        )
         where = f"{method} {clip(path, 80)}"
         while True:
-            token = await self._token() if options.authenticated else None
-            request_headers = self._headers(token, options.headers)
-            try:
-                request = self._http.build_request(
-                    method,
-                    url,
-                    params=options.params,
-                    json=options.json,
-                    headers=request_headers,
-                    timeout=timeout,
-                )
-            except (httpx.InvalidURL, ValueError, TypeError) as exc:
-                raise unsendable(exc, where) from None
+            token: AccessToken | None = None
+            response: httpx.Response | AirbyteEmbeddedError
             started = time.monotonic()
             try:
-                response = await self._http.send(request, stream=stream, follow_redirects=False)
-                if stream and response.status_code >= 300:  # read the error body to map it
-                    try:
-                        await response.aread()
-                    finally:
-                        await response.aclose()
+                if options.authenticated:
+                    token = await _within(state, self._token())
+                built = self._build(method, url, options, token, timeout, where)
+                if isinstance(built, InvalidRequestError):
+                    response = built
+                else:
+                    send = self._send(built, stream=options.stream, limit=limit, where=where)
+                    response = await _within(state, send)
+            except ResponseTooLargeError as exc:  # an answer came: the call was carried out
+                state.may_have_reached = True
+                response = exc
+            except asyncio.TimeoutError:
+                state.may_have_reached = True
+                response = APITimeoutError(
+                    f"Airbyte API {where} did not finish within the call's total timeout "
+                    f"({_seconds(self._core.total_timeout, options.total_timeout)})"
+                )
             except httpx.LocalProtocolError as exc:  # h11 refused what we asked it to send
-                raise unsendable(exc, where) from None
+                response = unsendable(exc, where)
             except httpx.TransportError as exc:
-                reason = f"{where}: {type(exc).__name__}"
-                if (resend_safe or was_never_sent(exc)) and await state.wait(reason):
+                sent = not was_never_sent(exc)
+                state.may_have_reached = state.may_have_reached or sent
+                response = _transport_error(exc, method, path)
+                if (resend_safe or not sent) and await state.wait(f"{where}: {type(exc).__name__}"):
                     continue
-                raise _transport_error(exc, method, path) from exc
+            if isinstance(response, AirbyteEmbeddedError):
+                raise response  # raised outside the except: no __context__ holding the request
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s -> %d (%.1f ms)",
@@ -668,6 +783,8 @@ class AirbyteEmbeddedClient:
                     continue
                 raise IncompleteReadError(f"Airbyte API {where}: {problem}")
             status = response.status_code
+            if status >= 500:
+                state.may_have_reached = True
             if status == 401 and token is not None and not replayed:
                 if not self._core.tokens.can_refresh:
                     raise AuthenticationError(
@@ -692,6 +809,64 @@ class AirbyteEmbeddedClient:
                 continue
             raise wire.api_error(response)
 
+    def _build(
+        self,
+        method: str,
+        url: str,
+        options: RequestOptions,
+        token: AccessToken | None,
+        timeout: httpx.Timeout,
+        where: str,
+    ) -> httpx.Request | InvalidRequestError:
+        """The request to send, or the error naming why it cannot be built (to raise)."""
+        try:
+            return self._http.build_request(
+                method,
+                url,
+                params=options.params,
+                json=options.json,
+                headers=self._headers(token, options.headers),
+                timeout=timeout,
+            )
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            return unsendable(exc, where)
+
+    async def _send(
+        self, request: httpx.Request, *, stream: bool, limit: int, where: str
+    ) -> httpx.Response:
+        """Send ``request``; read the answer (at most ``limit`` bytes) unless a streamed success.
+
+        The body is read piece by piece and dropped at the limit, so memory is bounded by the
+        limit, not by what the server sends. The answer comes back as a new response holding
+        the decoded body (its ``Content-Encoding`` dropped) and the request.
+        """
+        response = await self._http.send(request, stream=True, follow_redirects=False)
+        if stream and response.status_code < 300:
+            return response
+        try:
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                raise _too_large(where, limit, f"it announces {int(length)} bytes")
+            pieces: list[bytes] = []
+            size = 0
+            async for piece in response.aiter_bytes():
+                size += len(piece)
+                if size > limit:
+                    raise _too_large(where, limit, "it is larger")
+                pieces.append(piece)
+        finally:
+            await response.aclose()
+        headers = httpx.Headers(
+            [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+        )
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(pieces),
+            request=request,
+            extensions={"reason_phrase": response.reason_phrase.encode("ascii", "replace")},
+        )
+
     def _headers(
         self, token: AccessToken | None, extra: Mapping[str, str] | None
     ) -> dict[str, str]:
@@ -714,6 +889,52 @@ _ENV_NAMES = (
     config.ENV_ACCESS_TOKEN,
     config.ENV_API_URL,
 )
+
+
+_CALL_EXPIRES_AT: ContextVar[float | None] = ContextVar("_call_expires_at", default=None)
+"""The deadline of the logical call in progress: a token exchange it sets off keeps within it."""
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def _within(state: RetryState, awaitable: Awaitable[_T]) -> _T:
+    """Await ``awaitable`` until the call's deadline (``asyncio.TimeoutError`` past it)."""
+    left = state.remaining()
+    if left is None:
+        return await awaitable
+    return await asyncio.wait_for(awaitable, max(left, 0.0))
+
+
+def _seconds(default: float | None, override: float | None) -> str:
+    value = default if override is None else override
+    return f"{value:g} s"
+
+
+def _total_timeout(total: float | None, retry: RetryPolicy, timeout: httpx.Timeout) -> float | None:
+    """The client's ``total_timeout``: as given, else ``retry_deadline`` + the longest attempt."""
+    if total is not None:
+        if isinstance(total, bool) or not isinstance(total, (int, float)) or not total > 0:
+            raise ConfigurationError("total_timeout must be a number of seconds > 0")
+        return float(total)
+    if retry.deadline is None:
+        return None
+    attempt = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
+    return retry.deadline + (max(attempt) if attempt else config.DEFAULT_TIMEOUT)
+
+
+def _check_max_bytes(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigurationError("max_response_bytes must be an integer >= 1")
+    return limit
+
+
+def _too_large(where: str, limit: int, why: str) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"The answer to {where} is over the {limit}-byte limit ({why}); reading stopped. "
+        "Ask for less: a smaller limit or fewer fields for an API list, a byte range for a "
+        "file; or raise max_response_bytes",
+        limit=limit,
+    )
 
 
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:

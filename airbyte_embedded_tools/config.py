@@ -19,6 +19,8 @@ TOKEN_CACHE_SIZE = 1024
 dropped first)."""
 TOKEN_IDLE_TIMEOUT = 600.0
 """Seconds a workspace's scoped token stays cached without being used."""
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The largest answer the client reads into memory (a proxied answer, a whole-file read)."""
 TOKEN_REFRESH_MARGIN = 60.0
 """Tokens are refreshed this many seconds before they expire."""
 

@@ -17,19 +17,32 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "FileChangedError",
+    "IdempotencyConflictError",
     "IncompleteReadError",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
     "RangeNotSatisfiableError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "UpstreamError",
 ]
 
 
 class AirbyteEmbeddedError(Exception):
-    """Root of every error raised by airbyte_embedded_tools."""
+    """Root of every error raised by airbyte_embedded_tools.
+
+    Errors raised for a proxied upstream call also say ``idempotency_key`` (the key that call
+    sent, to retry or reconcile with) and, for a write (POST/PUT/PATCH/DELETE),
+    ``write_may_have_happened``: False when no attempt can have reached the upstream (refused
+    before sending, connection refused, rejected by the proxy), True when one may have (a
+    connection dropped after sending, a 5xx, a timeout). Both are None elsewhere. No error
+    carries a cause or context holding the request sent: it would hold the bearer token.
+    """
+
+    idempotency_key: str | None = None
+    write_may_have_happened: bool | None = None
 
     def __init__(
         self,
@@ -62,6 +75,18 @@ class APITimeoutError(APIConnectionError):
 
 class IncompleteReadError(APIConnectionError):
     """A file read ended with fewer bytes than the service announced."""
+
+
+class ResponseTooLargeError(AirbyteEmbeddedError):
+    """An answer was larger than the size limit (``max_response_bytes``); ``limit`` in bytes.
+
+    Reading stopped at the limit. Ask for less: a smaller ``limit`` or fewer fields for an API
+    list, a byte range (``read_file(start=, end=)`` or ``stream_file``) for a file.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class FileChangedError(AirbyteEmbeddedError):
@@ -155,3 +180,11 @@ class UpstreamError(AirbyteEmbeddedError):
         super().__init__(message, status_code=upstream_status, request_id=request_id)
         self.upstream_status = upstream_status
         self.upstream_body = upstream_body
+
+
+class IdempotencyConflictError(UpstreamError):
+    """The upstream refused an ``Idempotency-Key`` already used with other parameters.
+
+    Stripe's 400 ``idempotency_error``: the key belongs to an earlier, different request. Send
+    this request with a new key (or none, to get a fresh one); ``idempotency_key`` is the key.
+    """

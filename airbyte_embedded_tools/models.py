@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from .errors import UpstreamError
+from .errors import IdempotencyConflictError, UpstreamError
 
 __all__ = ["AccessToken", "FileContent", "FileEntry", "FolderListing", "ProxyResponse"]
 
@@ -26,7 +26,16 @@ class ProxyResponse:
     headers and body. Treat it as immutable: ``json()`` is computed once from ``content``.
     """
 
-    __slots__ = ("_json", "content", "headers", "method", "request_id", "status_code", "url")
+    __slots__ = (
+        "_json",
+        "content",
+        "headers",
+        "idempotency_key",
+        "method",
+        "request_id",
+        "status_code",
+        "url",
+    )
 
     def __init__(
         self,
@@ -38,9 +47,11 @@ class ProxyResponse:
         method: str = "GET",
         request_id: str | None = None,
         parsed_json: Any = NOT_JSON,
+        idempotency_key: str | None = None,
     ) -> None:
         """``parsed_json``: ``content`` already parsed as JSON by whoever read the answer (the
         client does, to look for the proxy's envelope). An ``httpx.Headers`` is kept, not copied.
+        ``idempotency_key``: the ``Idempotency-Key`` the call sent upstream (every attempt).
         """
         self.status_code = status_code
         self.headers = headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers)
@@ -49,6 +60,7 @@ class ProxyResponse:
         self.method = method
         self.request_id = request_id
         self._json = parsed_json
+        self.idempotency_key = idempotency_key
 
     @property
     def text(self) -> str:
@@ -73,7 +85,12 @@ class ProxyResponse:
         return 200 <= self.status_code < 300
 
     def raise_for_status(self) -> ProxyResponse:
-        """Raise ``UpstreamError`` when the upstream answered 4xx/5xx; return self otherwise."""
+        """Raise ``UpstreamError`` when the upstream answered 4xx/5xx; return self otherwise.
+
+        Stripe's ``idempotency_error`` (a key reused with other parameters) raises
+        ``IdempotencyConflictError``. For a write, the error's ``write_may_have_happened`` is
+        True for a 5xx (the upstream may have acted before failing), False for a 4xx.
+        """
         if self.is_success or self.status_code < 400:
             return self
         body: Any
@@ -82,15 +99,31 @@ class ProxyResponse:
         except ValueError:
             body = self.text[:2000]
         detail = _upstream_error_detail(body)
-        raise UpstreamError(
-            f"Upstream {self.method} {self.url} answered {self.status_code}{detail}",
+        message = f"Upstream {self.method} {self.url} answered {self.status_code}{detail}"
+        err = upstream_error(body)
+        cls = UpstreamError
+        if self.status_code == 400 and err is not None and err.get("type") == "idempotency_error":
+            cls = IdempotencyConflictError
+            message += (
+                f" (Idempotency-Key {self.idempotency_key!r} was first used with other "
+                "parameters: send this request with a new key)"
+            )
+        error = cls(
+            message,
             upstream_status=self.status_code,
             upstream_body=body,
             request_id=self.request_id,
         )
+        error.idempotency_key = self.idempotency_key
+        if self.method not in _READ_METHODS:
+            error.write_may_have_happened = self.status_code >= 500
+        raise error
 
     def __repr__(self) -> str:
         return f"<ProxyResponse [{self.status_code}] {self.method} {self.url}>"
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def upstream_error(body: Any) -> dict[str, Any] | None:

@@ -103,18 +103,33 @@ class RetryPolicy:
             return min(retry_after, self.retry_after_cap)
         return self.backoff(retry_number)
 
-    def start(self) -> RetryState:
-        """Begin one logical call (its retries share the attempt budget and the deadline)."""
-        return RetryState(self)
+    def start(self, *, expires_at: float | None = None) -> RetryState:
+        """Begin one logical call (its retries share the attempt budget and the deadline).
+
+        ``expires_at``: the call's wall-clock deadline (``time.monotonic()``), past which no
+        attempt starts and no retry waits.
+        """
+        return RetryState(self, expires_at=expires_at)
 
 
 class RetryState:
-    """The retry budget of one logical call: attempts used and time left before the deadline."""
+    """The retry budget of one logical call: attempts used and time left before the deadline.
 
-    def __init__(self, policy: RetryPolicy) -> None:
+    ``expires_at``: the call's total deadline on ``time.monotonic()`` (None: none).
+    ``may_have_reached``: set by the request loop once an attempt may have reached the
+    upstream (sent and then lost, or answered 5xx): a write's errors report it.
+    """
+
+    def __init__(self, policy: RetryPolicy, *, expires_at: float | None = None) -> None:
         self.policy = policy
         self.retries = 0
+        self.expires_at = expires_at
+        self.may_have_reached = False
         self._started = policy.clock()
+
+    def remaining(self) -> float | None:
+        """Seconds left before the call's total deadline (None: no deadline)."""
+        return None if self.expires_at is None else self.expires_at - time.monotonic()
 
     def elapsed(self) -> float:
         return self.policy.clock() - self._started
@@ -132,6 +147,10 @@ class RetryState:
             logger.info(
                 "Not retrying (%s): the %.0f s retry deadline would pass", reason, policy.deadline
             )
+            return False
+        left = self.remaining()
+        if left is not None and delay >= left:
+            logger.info("Not retrying (%s): the call's total deadline would pass", reason)
             return False
         self.retries += 1
         logger.info(

@@ -131,6 +131,9 @@ class SyncAirbyteEmbeddedClient(SyncFace):
         data: Mapping[str, Any] | None = None,
         retry_non_idempotent: bool = False,
         timeout: float | httpx.Timeout | None = None,
+        idempotency_key: str | None = None,
+        max_response_bytes: int | None = None,
+        total_timeout: float | None = None,
     ) -> ProxyResponse:
         """Blocking ``AirbyteEmbeddedClient.proxy_request``."""
         return self._access.run_sync(
@@ -144,6 +147,9 @@ class SyncAirbyteEmbeddedClient(SyncFace):
                 data=data,
                 retry_non_idempotent=retry_non_idempotent,
                 timeout=timeout,
+                idempotency_key=idempotency_key,
+                max_response_bytes=max_response_bytes,
+                total_timeout=total_timeout,
             )
         )
 
@@ -198,10 +204,20 @@ class SyncAirbyteEmbeddedClient(SyncFace):
         end: int | None = None,
         *,
         timeout: float | httpx.Timeout | None = None,
+        expected_size: int | None = None,
+        total_timeout: float | None = None,
     ) -> FileContent:
         """Blocking ``AirbyteEmbeddedClient.read_file``."""
         return self._access.run_sync(
-            lambda client: client.read_file(source_id, path, start, end, timeout=timeout)
+            lambda client: client.read_file(
+                source_id,
+                path,
+                start,
+                end,
+                timeout=timeout,
+                expected_size=expected_size,
+                total_timeout=total_timeout,
+            )
         )
 
     def stream_file(

@@ -16,7 +16,7 @@ from airbyte_embedded_tools.retry import is_retryable_status
 
 from .files import short_range
 
-__all__ = ["ANY_STATUS", "PLAIN", "RANGED", "Answers"]
+__all__ = ["ANY_STATUS", "PLAIN", "RANGED", "Answers", "WholeFile"]
 
 
 class Answers(Protocol):
@@ -46,6 +46,29 @@ class _Ranged(_Plain):
 
     def unusable(self, response: httpx.Response) -> str | None:
         return short_range(response)
+
+
+class WholeFile(_Ranged):
+    """A read of a whole file: a 200 must carry its ``Content-Length`` and ``expected_size``.
+
+    ``expected_size``: the size the caller knows (the listing's), checked whether or not the
+    answer declares a length: a body cut short with a matching ``Content-Length`` is only
+    caught this way.
+    """
+
+    def __init__(self, expected_size: int | None = None) -> None:
+        self.expected_size = expected_size
+
+    def unusable(self, response: httpx.Response) -> str | None:
+        if response.status_code != 200:
+            return short_range(response)
+        got = len(response.content)
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and got < int(length):
+            return f"the 200 answer carries {got} of its {length} bytes"
+        if self.expected_size is not None and got < self.expected_size:
+            return f"the 200 answer carries {got} of the {self.expected_size} bytes expected"
+        return None
 
 
 class _AnyStatus(_Plain):

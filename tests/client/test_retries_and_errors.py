@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +19,13 @@ from airbyte_embedded_tools.errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    IdempotencyConflictError,
     IncompleteReadError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     UpstreamError,
 )
@@ -151,14 +154,30 @@ async def test_upstream_5xx_is_retried_for_get_and_returned_at_the_end(
     assert "Stripe is down" in str(info.value)
 
 
-async def test_non_idempotent_upstream_call_is_not_retried(
+async def test_non_idempotent_upstream_call_without_a_key_is_not_retried(
     fake: FakeAirbyte, make_client: MakeClient
 ) -> None:
+    """PATCH takes no Idempotency-Key at Stripe: today's rule, no resend."""
     calls = script(fake, httpx.Response(503, json=STRIPE_503), ok())
-    response = await make_client().proxy_request("src", "POST", INVOICES, data={"customer": "c"})
+    response = await make_client().proxy_request("src", "PATCH", INVOICES, data={"customer": "c"})
     assert response.status_code == 503
     assert len(calls) == 1
     assert fake.sleeps == []
+    assert "Idempotency-Key" not in json.loads(calls[0].content).get("headers", {})
+
+
+async def test_a_keyed_post_is_retried_with_the_same_key(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
+    calls = script(
+        fake, httpx.Response(503, json=STRIPE_503), httpx.RemoteProtocolError("peer closed"), ok()
+    )
+    response = await make_client().proxy_request("src", "POST", INVOICES, data={"customer": "c"})
+    assert response.status_code == 200
+    keys = [json.loads(c.content)["headers"]["Idempotency-Key"] for c in calls]
+    assert len(keys) == 3
+    assert len(set(keys)) == 1
+    assert response.idempotency_key == keys[0]
 
 
 async def test_non_idempotent_upstream_call_is_retried_with_opt_in(
@@ -172,14 +191,17 @@ async def test_non_idempotent_upstream_call_is_retried_with_opt_in(
     assert len(calls) == 2
 
 
-async def test_post_after_a_broken_connection_is_not_resent(
+async def test_unkeyed_write_after_a_broken_connection_is_not_resent(
     fake: FakeAirbyte, make_client: MakeClient
 ) -> None:
     calls = script(fake, httpx.RemoteProtocolError("peer closed"), ok())
     with pytest.raises(APIConnectionError) as info:
-        await make_client().proxy_request("src", "POST", INVOICES, data={"a": "1"})
+        await make_client().proxy_request("src", "PATCH", INVOICES, data={"a": "1"})
     assert len(calls) == 1
     assert not isinstance(info.value, APITimeoutError)
+    assert info.value.write_may_have_happened is True
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
 
 
 async def test_post_after_connect_failure_or_proxy_429_is_resent(
@@ -191,13 +213,15 @@ async def test_post_after_connect_failure_or_proxy_429_is_resent(
     assert len(calls) == 3  # neither failure reached Stripe
 
 
-async def test_proxy_5xx_is_not_resent_for_a_post(
+async def test_proxy_5xx_is_not_resent_for_an_unkeyed_write(
     fake: FakeAirbyte, make_client: MakeClient
 ) -> None:
     calls = script(fake, detail(502, "upstream broke off"), ok())
-    with pytest.raises(ServerError):
-        await make_client().proxy_request("src", "POST", INVOICES, data={"a": "1"})
+    with pytest.raises(ServerError) as info:
+        await make_client().proxy_request("src", "PATCH", INVOICES, data={"a": "1"})
     assert len(calls) == 1
+    assert info.value.write_may_have_happened is True
+    assert info.value.idempotency_key is None
 
 
 async def test_truncated_json_answer_is_retried(fake: FakeAirbyte, make_client: MakeClient) -> None:
@@ -210,7 +234,7 @@ async def test_truncated_json_answer_is_retried(fake: FakeAirbyte, make_client: 
     assert len(calls) == 2
     calls = script(fake, cut)
     with pytest.raises(IncompleteReadError):
-        await make_client().proxy_request("src", "POST", INVOICES, data={"a": "1"})
+        await make_client().proxy_request("src", "PATCH", INVOICES, data={"a": "1"})
     assert len(calls) == 1
 
 
@@ -399,3 +423,52 @@ async def test_upstream_404_is_a_response_and_unknown_source_an_error(
     script(fake, detail(404, "source 'nope' not found"))
     with pytest.raises(NotFoundError):
         await make_client().proxy_request("nope", "GET", INVOICES)
+
+
+# --- whole-file reads, size cap, idempotency conflicts ------------------------------------------
+
+
+async def test_a_whole_file_shorter_than_the_expected_size_is_retried_never_complete(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
+    half = httpx.Response(200, content=b"a" * 99, headers={"etag": '"e1"'})
+    whole = httpx.Response(200, content=b"a" * 199, headers={"etag": '"e1"'})
+    calls = script(fake, half, whole)
+    got = await make_client().read_file("src", "f.txt", expected_size=199)
+    assert len(calls) == 2
+    assert got.is_complete
+    assert len(got.content) == 199
+    calls = script(fake, half, half, half, half)
+    with pytest.raises(IncompleteReadError, match="99 of the 199 bytes expected"):
+        await make_client().read_file("src", "f.txt", expected_size=199)
+    assert len(calls) == 4
+
+
+async def test_an_answer_over_the_cap_is_a_typed_error_naming_what_to_do(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
+    big = {"object": "list", "data": ["x" * 500], "has_more": False}
+    script(fake, httpx.Response(200, json=big))
+    with pytest.raises(ResponseTooLargeError, match="smaller limit") as info:
+        await make_client(max_response_bytes=200).proxy_request("src", "GET", INVOICES)
+    assert info.value.limit == 200
+    script(fake, httpx.Response(200, json=big))
+    answer = await make_client(max_response_bytes=200).proxy_request(
+        "src", "GET", INVOICES, max_response_bytes=1 << 20
+    )
+    assert answer.status_code == 200
+
+
+async def test_stripes_idempotency_error_is_an_idempotency_conflict(
+    fake: FakeAirbyte, make_client: MakeClient
+) -> None:
+    error = {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests"}}
+    script(fake, httpx.Response(400, json=error))
+    answer = await make_client().proxy_request(
+        "src", "POST", INVOICES, data={"a": "2"}, idempotency_key="k-9"
+    )
+    with pytest.raises(IdempotencyConflictError, match="new key") as info:
+        answer.raise_for_status()
+    assert isinstance(info.value, UpstreamError)
+    assert info.value.idempotency_key == "k-9"
+    assert info.value.write_may_have_happened is False

@@ -12,7 +12,6 @@ import pytest
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
-    APIConnectionError,
     AuthenticationError,
     RateLimitError,
 )
@@ -85,18 +84,23 @@ async def test_a_get_is_retried_through_proxy_faults(sb: Sandbox, fault: str) ->
     assert sb.fault_calls == 3
 
 
-async def test_a_post_whose_answer_was_lost_is_not_resent(sb: Sandbox) -> None:
+async def test_a_post_whose_answer_was_lost_is_resent_with_its_key_and_done_once(
+    sb: Sandbox,
+) -> None:
     async with make(sb) as client:
         await client.get_token()
         sb.set_faults(FaultConfig(schedule={1: "drop"}, targets=frozenset({"proxy"})))
-        with pytest.raises(APIConnectionError):
-            await client.proxy_request(
-                sb.stripe_source_id, "POST", CUSTOMERS, data={"email": "lost@example.com"}
-            )
-    assert posts(sb, "lost%40example.com") == 1  # Stripe saw it once; we did not send it twice
+        answer = await client.proxy_request(
+            sb.stripe_source_id, "POST", CUSTOMERS, data={"email": "lost@example.com"}
+        )
+    assert answer.status_code == 200
+    assert answer.headers["idempotent-replayed"] == "true"
+    assert posts(sb, "lost%40example.com") == 2  # sent twice, with one key...
+    created = [c for c in sb.created_objects() if c.get("email") == "lost@example.com"]
+    assert len(created) == 1  # ...created once
 
 
-async def test_upstream_503_retried_for_get_returned_for_post(sb: Sandbox) -> None:
+async def test_upstream_503_retried_for_get_and_keyed_post(sb: Sandbox) -> None:
     sb.set_faults(FaultConfig(schedule={1: "503"}, targets=frozenset({"upstream"})))
     async with make(sb) as client:
         got = await client.proxy_request(sb.stripe_source_id, "GET", INVOICES)
@@ -114,7 +118,7 @@ async def test_upstream_503_retried_for_get_returned_for_post(sb: Sandbox) -> No
             retry_non_idempotent=True,
         )
     assert got.status_code == 200
-    assert posted.status_code == 503
+    assert posted.status_code == 200  # a keyed POST is retried like a read
     assert retried.status_code == 200
 
 
