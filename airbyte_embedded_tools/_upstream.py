@@ -170,11 +170,15 @@ def new_idempotency_key() -> str:
 
 
 def key_methods(url: str) -> frozenset[str]:
-    """The write methods taking an ``Idempotency-Key`` at the connector API host of ``url``."""
-    host = httpx.URL(url).host
+    """The write methods taking an ``Idempotency-Key`` at the connector API host of ``url``.
+
+    ``url`` is one ``upstream_url`` returned (``https://host/...``, host normalised), so its
+    host is read off without parsing it again.
+    """
+    origin = url.partition("/")[0] + "//" + url.split("/", 3)[2]
     for connector, base in CONNECTOR_API_BASES.items():
         rules = CONNECTOR_RULES.get(connector)
-        if rules is not None and httpx.URL(base).host == host:
+        if rules is not None and base.rstrip("/") == origin:
             return rules.key_methods
     return frozenset()
 

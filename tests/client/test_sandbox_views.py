@@ -9,7 +9,7 @@ import pytest
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents import FileDocumentLoader
-from airbyte_embedded_tools.errors import PermissionDeniedError
+from airbyte_embedded_tools.errors import NotFoundError
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import ProxyApiRequestTool
@@ -49,7 +49,7 @@ async def test_100_customers_fetch_100_scoped_tokens_and_one_application_token(
         views = [parent.for_workspace(f"customer-{n:03}") for n in range(100)]
         tokens = await asyncio.gather(*(v.get_token() for v in views for _ in range(2)))
         # the demo workspace's source stays the demo workspace's: a new customer cannot reach it
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             await views[0].proxy_request(sb.stripe_source_id, "GET", CUSTOMERS)
     assert sb.token_requests == 101
     assert len({t.value.get_secret_value() for t in tokens}) == 100
@@ -66,9 +66,9 @@ async def test_views_by_name_and_by_id_serve_each_customer_its_own_sources(
         ok = await by_name.proxy_request(mine.stripe_source_id, "GET", CUSTOMERS)
         also = await by_id.proxy_request(sibling.stripe_source_id, "GET", CUSTOMERS)
         assert ok.status_code == also.status_code == 200
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             await by_name.proxy_request(sibling.stripe_source_id, "GET", CUSTOMERS)
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             await by_id.list_files(mine.file_source_id)
         # the organization-level client itself keeps today's behaviour: the application token
         assert (await parent.get_token()).kind == "application"
