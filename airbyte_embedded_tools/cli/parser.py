@@ -353,7 +353,7 @@ def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``airbyte-embedded`` parser; each subcommand sets ``command``."""
-    parser = _Parser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="airbyte-embedded",
         description=_DESCRIPTION,
         epilog=EXIT_CODES_HELP,
