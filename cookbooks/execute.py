@@ -79,8 +79,9 @@ def kernel_env(**extra: str) -> dict[str, str]:
         TRANSFORMERS_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",
         ANONYMIZED_TELEMETRY="False",
-        # deprecation notices depend on the installed versions and name files of this machine
-        PYTHONWARNINGS="ignore::DeprecationWarning,ignore::FutureWarning",
+        # libraries' warnings (deprecations, tqdm's missing widgets) vary with the installed
+        # versions and name files of this machine: not part of what a cookbook shows
+        PYTHONWARNINGS="ignore",
     )
     env.update(extra)
     return env
@@ -148,7 +149,7 @@ def leaks(text: str, secrets: tuple[str, ...] = ()) -> list[str]:
     found += [f"token {m[:8]}..." for m in _TOKEN_RE.findall(text)]
     found += ["a Bearer header"] if "Bearer " in text else []
     found += [
-        f"machine path {text[max(m.start() - 60, 0) : m.end() + 40]!r}"
+        f"machine path {text[max(m.start() - 60, 0) : m.end() + 200]!r}"
         for m in _MACHINE_PATH_RE.finditer(text)
     ][:3]
     found += ["a traceback"] if "Traceback" in text else []
