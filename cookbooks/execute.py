@@ -78,6 +78,8 @@ def kernel_env(**extra: str) -> dict[str, str]:
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",  # progress bars print rates: no two runs alike
+        TQDM_DISABLE="1",
         ANONYMIZED_TELEMETRY="False",
         # libraries' warnings (deprecations, tqdm's missing widgets) vary with the installed
         # versions and name files of this machine: not part of what a cookbook shows
