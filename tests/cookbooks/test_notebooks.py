@@ -94,7 +94,6 @@ def test_cookbook_run_prints_what_is_stored(
     assert not errors
     found = leaks(_outputs_text(notebook), (sandbox.client_secret, sandbox.stripe_secret_key))
     assert not found, f"{path.name} printed {found}"
-    assert not errors
     fresh, stored = outputs_digest(notebook), outputs_digest(read(path))
     for number, (got, kept) in enumerate(zip(fresh, stored, strict=True), start=1):
         assert got == kept, f"{path.name}, code cell {number} differs: run {REGENERATE}"
