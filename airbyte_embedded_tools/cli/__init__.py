@@ -1,13 +1,15 @@
 """``airbyte-embedded``, the command line of airbyte-embedded-tools (``main``: the console script).
 
 Each subcommand lives in its own module, imported only when it runs; every failure ends as one
-``error: ...`` line on stderr and an exit code that says what kind of failure it was.
+``error: ...`` line on stderr (with ``--json``: one JSON object, ``{"error": {"type", "message",
+"exit_code"}}``) and an exit code that says what kind of failure it was.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -15,9 +17,9 @@ import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from .exit_codes import CommandError, ExitCode, describe_error
+from .exit_codes import CommandError, ExitCode, describe_error, error_record
 from .output import Output
-from .parser import build_parser
+from .parser import UsageError, build_parser
 
 __all__ = ["CommandError", "ExitCode", "main"]
 
@@ -59,12 +61,33 @@ def _dispatch(args: argparse.Namespace, extra: list[str], out: Output) -> int:
     return asyncio.run(_async_command(args.command)(args, out))
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON output (read before parsing, for usage errors)."""
+    words = list(argv)
+    pairs = zip(words, [*words[1:], ""], strict=True)
+    return "--json" in words or "--format=json" in words or ("--format", "json") in pairs
+
+
+def _usage_error(exc: UsageError, *, as_json: bool) -> int:
+    """Report what argparse refused as it would (usage, then the message), or as JSON."""
+    if as_json:
+        record = {"type": "UsageError", "message": str(exc), "exit_code": int(ExitCode.USAGE)}
+        print(json.dumps({"error": record}), file=sys.stderr)
+    else:
+        print(f"{exc.usage.rstrip()}\n{exc.prog}: error: {exc}", file=sys.stderr)
+    return int(ExitCode.USAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``airbyte-embedded`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "demo":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command != "demo":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except UsageError as exc:
+        return _usage_error(exc, as_json=_wants_json(argv))
     debug = bool(getattr(args, "debug", False))
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
     out = Output(as_json=getattr(args, "output_format", "human") == "json")
@@ -77,5 +100,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         code, line = describe_error(exc)
         if debug:
             traceback.print_exc(file=sys.stderr)
-        print(line, file=sys.stderr)
+        print(json.dumps(error_record(exc)) if out.as_json else line, file=sys.stderr)
         return int(code)

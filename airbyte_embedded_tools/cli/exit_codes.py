@@ -22,7 +22,7 @@ from airbyte_embedded_tools.errors import (
     UpstreamError,
 )
 
-__all__ = ["CommandError", "ExitCode", "describe_error"]
+__all__ = ["CommandError", "ExitCode", "describe_error", "error_record"]
 
 
 class ExitCode(IntEnum):
@@ -63,6 +63,8 @@ _HINTS: dict[type[BaseException], str] = {
     AuthenticationError: f"check {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET} or {ENV_ACCESS_TOKEN}",
     APITimeoutError: "the service did not answer in time",
 }
+_HINT_NAMES = (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ACCESS_TOKEN)
+"""A message that already names one of these variables has its hint: it is not added twice."""
 
 
 def _code_for(exc: BaseException) -> ExitCode:
@@ -90,11 +92,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def describe_error(exc: BaseException) -> tuple[ExitCode, str]:
-    """The exit code and the one ``error: ...`` line printed for ``exc`` (no secret, no newline)."""
-    code = _code_for(exc)
+def _message(exc: BaseException) -> str:
+    """What went wrong, in one line, with a hint unless the message already names a variable."""
     if isinstance(exc, KeyboardInterrupt):
-        return code, "error: interrupted"
+        return "interrupted"
     if isinstance(exc, (AirbyteEmbeddedError, CommandError)):
         message = str(exc) or type(exc).__name__
     elif isinstance(exc, ImportError):
@@ -105,6 +106,17 @@ def describe_error(exc: BaseException) -> tuple[ExitCode, str]:
     else:
         message = f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
     hint = next((h for cls, h in _HINTS.items() if isinstance(exc, cls)), None)
-    if hint and hint not in message:
+    if hint and not any(name in message for name in _HINT_NAMES):
         message = f"{message} ({hint})"
-    return code, f"error: {_one_line(message)}"
+    return _one_line(message)
+
+
+def describe_error(exc: BaseException) -> tuple[ExitCode, str]:
+    """The exit code and the one ``error: ...`` line printed for ``exc`` (no secret, no newline)."""
+    return _code_for(exc), f"error: {_message(exc)}"
+
+
+def error_record(exc: BaseException) -> dict[str, object]:
+    """``exc`` as the JSON object ``--json`` prints on stderr: type, message and exit code."""
+    code = _code_for(exc)
+    return {"error": {"type": type(exc).__name__, "message": _message(exc), "exit_code": int(code)}}

@@ -1,19 +1,20 @@
 """The argument parser of ``airbyte-embedded``: subcommands, their options, and the global flags.
 
-Global flags (``--json``, ``--format``, ``--base-url``, ``--debug``) go before or after the
-subcommand. In ``request``, ``--json BODY`` is the request body (as in curl); use ``--format json``
-there (or ``--json`` before the subcommand) for machine output.
+Global flags (``--json``, ``--format``, ``--base-url``, ``--workspace``, ``--debug``) go before or
+after the subcommand, with the same meaning everywhere: ``--json`` is machine output (errors too,
+as JSON on stderr); ``request``'s body is ``--body``. Servers take only the flags they use.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from airbyte_embedded_tools import config
 
 from .exit_codes import EXIT_CODES_HELP
 
-__all__ = ["build_parser", "parse_key_value", "parse_range"]
+__all__ = ["UsageError", "build_parser", "parse_key_value", "parse_range"]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -105,23 +106,40 @@ def _loopback(text: str) -> str:
     return text
 
 
-def _common(*, with_json_flag: bool, output: bool = True) -> argparse.ArgumentParser:
+class UsageError(Exception):
+    """A command line argparse refused; ``main`` reports it (as text with the usage, or JSON)."""
+
+    def __init__(self, message: str, *, prog: str, usage: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+        self.usage = usage
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises ``UsageError`` instead of printing and exiting (``--help``
+    still prints and exits 0), so that ``--json`` can report usage errors as JSON too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, prog=self.prog, usage=self.format_usage())
+
+
+def _common(*, output: bool = True, client: bool = True) -> argparse.ArgumentParser:
     """Global options, shared by the main parser and every subcommand (SUPPRESS keeps either).
 
-    ``output=False`` (servers) leaves out the output format, which they do not use.
+    ``output=False`` leaves out the output format and ``client=False`` the API options, for the
+    servers, which do not use them.
     """
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("global options")
-    if with_json_flag and output:
+    if output:
         group.add_argument(
             "--json",
             dest="output_format",
             action="store_const",
             const="json",
             default=argparse.SUPPRESS,
-            help="machine-readable JSON output (same as --format json)",
+            help="machine-readable JSON output, errors as JSON on stderr (= --format json)",
         )
-    if output:
         group.add_argument(
             "--format",
             dest="output_format",
@@ -129,11 +147,22 @@ def _common(*, with_json_flag: bool, output: bool = True) -> argparse.ArgumentPa
             default=argparse.SUPPRESS,
             help="output format (default: human)",
         )
-    group.add_argument(
-        "--base-url",
-        default=argparse.SUPPRESS,
-        help=f"Airbyte API base URL (default: ${config.ENV_API_URL} or {config.DEFAULT_BASE_URL})",
-    )
+    if client:
+        group.add_argument(
+            "--base-url",
+            default=argparse.SUPPRESS,
+            help=f"Airbyte API base URL (default: ${config.ENV_API_URL} or "
+            f"{config.DEFAULT_BASE_URL})",
+        )
+    if client and output:
+        group.add_argument(
+            "--workspace",
+            dest="workspace_name",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help=f"act in the customer's workspace of this name (instead of "
+            f"${config.ENV_WORKSPACE_ID} / ${config.ENV_WORKSPACE_NAME})",
+        )
     group.add_argument(
         "--debug",
         action="store_true",
@@ -146,13 +175,14 @@ def _common(*, with_json_flag: bool, output: bool = True) -> argparse.ArgumentPa
 def _add_request(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "request",
-        parents=[_common(with_json_flag=False)],
+        parents=[_common()],
         help="send one request to a source's API through the proxy",
         description="Send one request to the API behind a source (e.g. Stripe) through Airbyte's\n"
         "proxy and print the upstream's answer. Read-only unless --allow-write is given.",
         epilog="examples:\n  airbyte-embedded request $SRC GET /v1/invoices --param limit=3\n"
-        '  airbyte-embedded request $SRC POST /v1/customers --json \'{"email": "a@b.c"}\' '
-        "--allow-write",
+        '  airbyte-embedded request $SRC POST /v1/customers --body \'{"email": "a@b.c"}\' '
+        "--allow-write\n"
+        "  airbyte-embedded request $SRC GET /v1/invoices --json   # status, headers, body",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("source_id", help="the API source's id")
@@ -180,7 +210,7 @@ def _add_request(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="extra upstream header (repeatable)",
     )
     p.add_argument(
-        "--json",
+        "--body",
         dest="body",
         metavar="BODY",
         help="JSON request body (a JSON object; @FILE reads it from a file, @- from stdin)",
@@ -198,7 +228,7 @@ def _add_request(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _add_files(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    common = _common(with_json_flag=True)
+    common = _common()
     ls = sub.add_parser(
         "ls",
         parents=[common],
@@ -245,7 +275,7 @@ def _add_files(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _add_token(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "token",
-        parents=[_common(with_json_flag=True)],
+        parents=[_common()],
         help="obtain a token and print its kind and expiry (never the secret)",
         description="Obtain an access token with the configured credentials and print its kind and "
         "expiry. Neither the client secret nor the token is printed, unless --show-token.",
@@ -260,7 +290,7 @@ def _add_token(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _add_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "sandbox",
-        parents=[_common(with_json_flag=False, output=False)],
+        parents=[_common(output=False, client=False)],
         help="run the local sandbox (the Airbyte Embedded API with Stripe and files behind it)",
         description="Run the sandbox in the foreground until Ctrl-C; prints its base URL and demo "
         "credentials. Needs the 'sandbox' extra.",
@@ -304,7 +334,7 @@ def _add_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "mcp",
-        parents=[_common(with_json_flag=False, output=False)],
+        parents=[_common(output=False)],
         help="serve the tools over MCP (stdio, or streamable HTTP with --http)",
         description="Serve apis_make_request, files_list and files_read over MCP. Credentials as "
         f"for every command; sources from ${config.ENV_STRIPE_SOURCE_ID} and "
@@ -330,12 +360,12 @@ def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``airbyte-embedded`` parser; each subcommand sets ``command``."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="airbyte-embedded",
         description=_DESCRIPTION,
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_common(with_json_flag=True)],
+        parents=[_common()],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_request(sub)

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from airbyte_embedded_tools.config import CONNECTOR_API_BASES
 from airbyte_embedded_tools.models import ProxyResponse
 
@@ -16,7 +18,7 @@ from .exit_codes import CommandError, ExitCode
 from .output import Output
 from .settings import make_client
 
-__all__ = ["load_body", "merge_params", "resolve_url", "run_request"]
+__all__ = ["check_host", "load_body", "merge_params", "resolve_url", "run_request"]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -33,8 +35,22 @@ def resolve_url(url: str, connector: str) -> str:
     return f"{base.rstrip('/')}/{url.lstrip('/')}"
 
 
+def check_host(url: str, allowed: frozenset[str]) -> None:
+    """Refuse (exit 6, as for a write) a URL whose host is not one the client may reach."""
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return  # the client names what is wrong with it
+    if host and host not in allowed:
+        raise CommandError(
+            f"host {host!r} is not allowed: only a connector's API host "
+            f"({', '.join(sorted(allowed))})",
+            ExitCode.PERMISSION,
+        )
+
+
 def load_body(raw: str | None) -> Any:
-    """The JSON body of ``--json``: inline, ``@FILE`` or ``@-`` (stdin)."""
+    """The JSON body of ``--body``: inline, ``@FILE`` or ``@-`` (stdin)."""
     if raw is None:
         return None
     if raw.startswith("@"):
@@ -46,7 +62,7 @@ def load_body(raw: str | None) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise CommandError(f"--json is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        raise CommandError(f"--body is not valid JSON: {exc.msg} at position {exc.pos}") from None
 
 
 def merge_params(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]] | None:
@@ -106,6 +122,7 @@ async def run_request(args: argparse.Namespace, out: Output) -> int:
     url = resolve_url(args.url, args.connector)
     body = load_body(args.body)
     async with make_client(args) as client:
+        check_host(url, client.allowed_hosts)
         response = await client.proxy_request(
             args.source_id,
             method,

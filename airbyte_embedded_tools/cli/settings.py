@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 
@@ -10,8 +11,13 @@ __all__ = ["make_client"]
 
 
 def make_client(args: argparse.Namespace) -> AirbyteEmbeddedClient:
-    """A client from ``AIRBYTE_*`` variables, with ``--base-url`` taking precedence."""
+    """A client from ``AIRBYTE_*`` variables; ``--base-url`` and ``--workspace`` take precedence
+    (``--workspace NAME`` replaces the workspace variables, id or name)."""
+    overrides: dict[str, Any] = {}
     base_url: str | None = getattr(args, "base_url", None)
     if base_url:
-        return AirbyteEmbeddedClient.from_env(base_url=base_url)
-    return AirbyteEmbeddedClient.from_env()
+        overrides["base_url"] = base_url
+    workspace_name: str | None = getattr(args, "workspace_name", None)
+    if workspace_name:
+        overrides.update(workspace_name=workspace_name, workspace_id=None)
+    return AirbyteEmbeddedClient.from_env(**overrides)

@@ -38,6 +38,14 @@ KEEP_ALIVE = 30
 not closed under it (uvicorn's default of 5 s makes loaded test runs flaky)."""
 
 
+_ACCESS_LOG_ONLY: dict[str, Any] = {
+    **uvicorn.config.LOGGING_CONFIG,
+    "loggers": {**uvicorn.config.LOGGING_CONFIG["loggers"], "uvicorn.error": {"level": "WARNING"}},
+}
+"""uvicorn's logging with its start-up lines silenced (each of the two servers would print them:
+the sandbox prints its own banner) and the access log kept."""
+
+
 @dataclass(frozen=True)
 class TenantInfo:
     """One organization's demo credentials and ids (the client secret is hidden from repr)."""
@@ -226,7 +234,7 @@ class Sandbox:
         return self
 
     def _config(self, app: Any) -> uvicorn.Config:
-        options: dict[str, Any] = {} if self._access_log else {"log_config": None}
+        options: dict[str, Any] = {"log_config": _ACCESS_LOG_ONLY if self._access_log else None}
         return uvicorn.Config(
             app,
             lifespan="on",
@@ -526,6 +534,8 @@ def describe(sb: Sandbox) -> str:
             f"  export AIRBYTE_CLIENT_ID={sb.client_id}",
             f"  export AIRBYTE_CLIENT_SECRET={sb.client_secret}",
             f"  export AIRBYTE_WORKSPACE_ID={sb.workspace_id}",
+            f"  export AIRBYTE_STRIPE_SOURCE_ID={sb.stripe_source_id}",
+            f"  export AIRBYTE_FILE_SOURCE_ID={sb.file_source_id}",
             "Press Ctrl-C to stop.",
         ]
     )

@@ -80,7 +80,7 @@ def test_other_workspace_source_is_not_found(cli: RunCli, sandbox: Any) -> None:
 
 def test_write_refused_without_flag_then_sent_with_it(cli: RunCli, sandbox: Any) -> None:
     body = json.dumps({"email": "cli-test@example.com", "name": "CLI Test"})
-    refused = cli("request", sandbox.stripe_source_id, "POST", "/v1/customers", "--json", body)
+    refused = cli("request", sandbox.stripe_source_id, "POST", "/v1/customers", "--body", body)
     assert refused.returncode == ExitCode.PERMISSION
     assert "--allow-write" in _one_error_line(refused.stderr)
     sent = cli(
@@ -88,11 +88,10 @@ def test_write_refused_without_flag_then_sent_with_it(cli: RunCli, sandbox: Any)
         sandbox.stripe_source_id,
         "POST",
         "/v1/customers",
-        "--json",
+        "--body",
         body,
         "--allow-write",
-        "--format",
-        "json",
+        "--json",
     )
     assert sent.returncode == 0, sent.stderr
     created = json.loads(sent.stdout)["body"]
@@ -106,7 +105,7 @@ def test_body_from_stdin(cli: RunCli, sandbox: Any) -> None:
         sandbox.stripe_source_id,
         "POST",
         "/v1/customers",
-        "--json",
+        "--body",
         "@-",
         "--allow-write",
         "--format",
@@ -123,7 +122,7 @@ def test_bad_json_body_is_a_usage_error(cli: RunCli, sandbox: Any) -> None:
         sandbox.stripe_source_id,
         "POST",
         "/v1/customers",
-        "--json",
+        "--body",
         "{oops",
         "--allow-write",
     )
@@ -131,10 +130,84 @@ def test_bad_json_body_is_a_usage_error(cli: RunCli, sandbox: Any) -> None:
     assert "not valid JSON" in _one_error_line(proc.stderr)
 
 
-def test_foreign_host_refused(cli: RunCli, sandbox: Any) -> None:
+def test_foreign_host_refused_with_the_documented_code(cli: RunCli, sandbox: Any) -> None:
     proc = cli("request", sandbox.stripe_source_id, "GET", "https://evil.example.com/v1/invoices")
-    assert proc.returncode in (ExitCode.USAGE, ExitCode.PERMISSION), proc.stderr
+    assert proc.returncode == ExitCode.PERMISSION, proc.stderr
+    assert "evil.example.com" in _one_error_line(proc.stderr)
+    assert all("evil" not in r.host for r in sandbox.upstream_requests)  # nothing was sent
+    help_text = cli("--help").stdout.decode()
+    assert f"{int(ExitCode.PERMISSION)}  permission denied" in help_text
+    assert "host not allowed" in help_text
+
+
+def test_json_after_the_verb_is_machine_output(cli: RunCli, sandbox: Any) -> None:
+    proc = cli("request", sandbox.stripe_source_id, "GET", "/v1/products", "--json")
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["status_code"] == 200
+    assert answer["body"]["object"] == "list"
+    assert proc.stderr == b""  # no human status line either
+
+
+def test_json_errors_are_json_on_stderr(cli: RunCli, sandbox: Any) -> None:
+    unknown = "00000000-0000-0000-0000-000000000000"
+    for argv in (
+        ("request", unknown, "GET", "/v1/invoices", "--json"),
+        ("--json", "request", unknown, "GET", "/v1/invoices"),
+        ("ls", unknown, "--format", "json"),
+    ):
+        proc = cli(*argv)
+        assert proc.returncode == ExitCode.NOT_FOUND, proc.stderr
+        assert proc.stdout == b""
+        error = json.loads(proc.stderr)["error"]
+        assert error["type"] == "NotFoundError"
+        assert error["exit_code"] == ExitCode.NOT_FOUND
+        assert unknown in error["message"] or "not found" in error["message"].lower()
+    refused = cli("request", sandbox.stripe_source_id, "DELETE", "/v1/customers/x", "--json")
+    error = json.loads(refused.stderr)["error"]
+    assert (refused.returncode, error["exit_code"]) == (ExitCode.PERMISSION, ExitCode.PERMISSION)
+    assert "--allow-write" in error["message"]
+    usage = cli("request", "only-a-source-id", "--json")
+    assert usage.returncode == ExitCode.USAGE
+    error = json.loads(usage.stderr)["error"]
+    assert error == {
+        "type": "UsageError",
+        "message": error["message"],
+        "exit_code": int(ExitCode.USAGE),
+    }
+    assert "required" in error["message"]
+
+
+def test_workspace_option_picks_the_workspace_by_name(sandbox: Any) -> None:
+    env = sandbox_env(sandbox, AIRBYTE_WORKSPACE_ID="")
+    ours = sandbox.workspace_name
+    proc = run(
+        "request", sandbox.stripe_source_id, "GET", "/v1/invoices", "--workspace", ours, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    # --workspace wins over AIRBYTE_WORKSPACE_ID: the sibling workspace cannot reach our source
+    sibling = sandbox.sibling_workspace.workspace_name
+    proc = run(
+        "--workspace",
+        sibling,
+        "request",
+        sandbox.stripe_source_id,
+        "GET",
+        "/v1/invoices",
+        env=sandbox_env(sandbox),
+    )
+    assert proc.returncode in (ExitCode.PERMISSION, ExitCode.NOT_FOUND), proc.stderr
     _one_error_line(proc.stderr)
+    own = run(
+        "ls",
+        sandbox.sibling_workspace.file_source_id,
+        "--workspace",
+        sibling,
+        "--json",
+        env=sandbox_env(sandbox),
+    )
+    assert own.returncode == 0, own.stderr
+    assert isinstance(json.loads(own.stdout), list)
 
 
 def test_argparse_usage_error_exit_2(cli: RunCli) -> None:
@@ -173,6 +246,7 @@ def test_bad_credentials_exit_3_without_the_secret(sandbox: Any) -> None:
     assert proc.returncode == ExitCode.AUTHENTICATION
     line = _one_error_line(proc.stderr)
     assert secret not in line
+    assert line.count("AIRBYTE_CLIENT_SECRET") == 1, line  # the hint is given once
     assert b"Traceback" not in proc.stderr
 
 

@@ -13,6 +13,7 @@ import pytest
 from cli_helpers import CLI
 
 from airbyte_embedded_tools import config
+from airbyte_embedded_tools.cli import main
 from airbyte_embedded_tools.cli.exit_codes import ExitCode, describe_error
 from airbyte_embedded_tools.cli.output import format_size, format_table
 from airbyte_embedded_tools.cli.parser import build_parser, parse_range
@@ -50,17 +51,35 @@ def test_sandbox_command_serves_and_prints_credentials() -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_for_port(port, proc)
-        time.sleep(0.5)
+        assert proc.stdout is not None
+        banner = []
+        for raw in proc.stdout:  # until the banner is complete (a loaded machine is slow)
+            banner.append(raw.decode())
+            if raw.startswith(b"Press Ctrl-C"):
+                break
+        httpx.get(f"http://127.0.0.1:{port}/nothing-here", timeout=20)  # one access log line
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
-        text = out.decode()
-        assert f"http://127.0.0.1:{port}" in text
-        assert "client" in text.lower()
+        out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    text = "".join(banner) + out.decode()
+    assert f"http://127.0.0.1:{port}" in text
+    assert "client secret" in text
+    exports = [line.split()[1].split("=")[0] for line in text.splitlines() if "export " in line]
+    assert exports == [
+        "AIRBYTE_API_URL",
+        "AIRBYTE_CLIENT_ID",
+        "AIRBYTE_CLIENT_SECRET",
+        "AIRBYTE_WORKSPACE_ID",
+        "AIRBYTE_STRIPE_SOURCE_ID",
+        "AIRBYTE_FILE_SOURCE_ID",
+    ]
+    assert "/nothing-here" in text  # the access log is kept
+    logged = err.decode()
+    assert "startup" not in logged.lower(), logged  # uvicorn's start lines, once per server
+    assert "Started server process" not in logged
     assert proc.returncode in (0, -signal.SIGINT), err
 
 
@@ -111,6 +130,23 @@ def test_help_names_the_variables_of_config(capsys: pytest.CaptureFixture[str]) 
     assert f"${config.ENV_FILE_SOURCE_ID}" in mcp_help
 
 
+def test_server_help_offers_only_the_options_they_use(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sandbox", "--help"])
+    sandbox_help = capsys.readouterr().out
+    for option in ("--base-url", "--workspace", "--json", "--format"):
+        assert option not in sandbox_help, option
+    assert "--debug" in sandbox_help
+    with pytest.raises(SystemExit):
+        parser.parse_args(["request", "--help"])
+    request_help = capsys.readouterr().out
+    for option in ("--json", "--body", "--workspace", "--base-url"):
+        assert option in request_help, option
+    assert main(["sandbox", "--base-url", "http://127.0.0.1:1"]) == ExitCode.USAGE
+    assert "unrecognized arguments: --base-url" in capsys.readouterr().err
+
+
 def test_unknown_command_is_a_usage_error() -> None:
     proc = subprocess.run([*CLI, "frobnicate"], capture_output=True, timeout=30, check=False)
     assert proc.returncode == 2
@@ -142,6 +178,11 @@ def test_describe_error_codes_and_one_line() -> None:
         assert got == code
         assert line.startswith("error: ")
         assert "\n" not in line
+    # the hint names the variables once, whether or not the message already did
+    _, line = describe_error(AuthenticationError("token rejected", status_code=401))
+    assert line.count("AIRBYTE_ACCESS_TOKEN") == 1
+    named = AuthenticationError("rejected: check AIRBYTE_CLIENT_SECRET", status_code=401)
+    assert describe_error(named)[1].count("AIRBYTE_CLIENT_SECRET") == 1
 
 
 def test_format_helpers() -> None:
@@ -166,7 +207,6 @@ def test_describe_error_for_local_files() -> None:
 def test_sandbox_command_passes_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every sandbox option reaches ``run_sandbox`` (no server is started here)."""
     import airbyte_embedded_tools.sandbox as sandbox_module
-    from airbyte_embedded_tools.cli import main
 
     seen: dict[str, object] = {}
 

@@ -1,0 +1,1 @@
+"""The cookbooks' tooling: ``python -m cookbooks.regenerate`` stores the notebooks executed."""
