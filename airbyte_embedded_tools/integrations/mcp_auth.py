@@ -138,7 +138,7 @@ class CallerClients:
 
     @asynccontextmanager
     async def for_call(self, ctx: Context) -> AsyncIterator[ClientLike]:
-        token = bearer_token(ctx.headers)
+        token = bearer_token(_headers(ctx))
         if token is None:
             raise MissingCallerToken(MissingCallerToken.message)
         client = AirbyteEmbeddedClient(token=token, base_url=self.base_url, http_client=self.http)
@@ -146,6 +146,14 @@ class CallerClients:
             yield client
         finally:
             await client.aclose()  # the shared pool stays open: the client does not own it
+
+
+def _headers(ctx: Context) -> Mapping[str, str] | None:
+    """The headers of the HTTP request that carried this call (None: stdio or in-process)."""
+    try:
+        return ctx.headers
+    except ValueError:  # the SDK's "Context is not available outside of a request"
+        return None
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):

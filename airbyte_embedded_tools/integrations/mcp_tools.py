@@ -168,7 +168,7 @@ class McpTool:
                 value = given.pop(alias)
                 if given.get(target) not in (None, value):
                     raise _ArgumentProblem(
-                        f"Error: give `{target}` or `{alias}` (the same thing), not both."
+                        f"Error: give `{target}` or {alias} (its alias), not both."
                     )
                 given[target] = value
         back = {new: old for old, new in self.renames.items()}
