@@ -152,7 +152,7 @@ def _api(
 
 
 def _within(items: list[Any], max_chars: int) -> tuple[list[Any], bool]:
-    """The leading items whose JSON fits in ``max_chars`` (at least one), and whether any was cut."""
+    """The leading items whose JSON fits in ``max_chars`` (at least one); whether some were cut."""
     used = 0
     for count, item in enumerate(items):
         used += len(dumps(item)) + 1

@@ -20,7 +20,9 @@ _FIX = (
 def sdk_problem(installed: str | None) -> str | None:
     """Why the installed SDK version cannot run this server (None: it can)."""
     if installed is None:
-        return f"The MCP server needs the official MCP SDK ({SDK_REQUIREMENT}), not installed: {_FIX}"
+        return (
+            f"The MCP server needs the official MCP SDK ({SDK_REQUIREMENT}), not installed: {_FIX}"
+        )
     major = installed.split(".", 1)[0]
     if major != "2":
         return (
@@ -59,8 +61,8 @@ __all__ = [
     "Context",
     "MCPServer",
     "TextContent",
-    "Tool",
     "TokenVerifier",
+    "Tool",
     "ToolAnnotations",
     "sdk_problem",
 ]

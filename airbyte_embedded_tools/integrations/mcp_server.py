@@ -119,7 +119,9 @@ def create_mcp_server(
         clients = CallerClients(base_url=base_url, http=http_client)
         # Builds the tools' schemas and texts only; never sends (calls use the caller's token).
         template_client = AirbyteEmbeddedClient(
-            token="schema-only", base_url=base_url, http_client=http_client
+            token="schema-only",  # noqa: S106 - a placeholder that is never sent
+            base_url=base_url,
+            http_client=http_client,
         )
         verifier, issuer = CallerTokenVerifier(), base_url
     tools = mcp_tools(clients, template_client, sources=pinned, options=options)
@@ -140,7 +142,9 @@ def _base_url_of(client: ClientLike) -> str:
     return str(getattr(client, "base_url", config.DEFAULT_BASE_URL))
 
 
-def _instructions(pinned: Mapping[str, Source] | None, options: ToolOptions, *, per_caller: bool) -> str:
+def _instructions(
+    pinned: Mapping[str, Source] | None, options: ToolOptions, *, per_caller: bool
+) -> str:
     if pinned is None:
         where = "pass the customer's Airbyte source id as `source_id` in every call"
     else:

@@ -188,8 +188,9 @@ class McpTool:
         if self.pinned is None:
             if not text or not isinstance(text, str):
                 raise _ArgumentProblem(
-                    f"Error: `{SOURCE_ARGUMENT}` is required: the id of {_OPEN_SOURCE_TEXT[self.kind]}"
-                    " in Airbyte (the user or the instructions say which)."
+                    f"Error: `{SOURCE_ARGUMENT}` is required: the id of "
+                    f"{_OPEN_SOURCE_TEXT[self.kind]} in Airbyte (the user or the instructions "
+                    "say which)."
                 )
             return _open_source(self.kind, text)
         if text is None or text == "":
@@ -258,7 +259,7 @@ class _SdkTool(Tool):
         return cls(**fields, mcp=tool)
 
     async def run(
-        self, arguments: dict[str, Any], context: Context, convert_result: bool = False
+        self, arguments: dict[str, Any], context: Context[Any, Any], convert_result: bool = False
     ) -> Any:
         result = await self.fn(arguments=arguments, ctx=context)
         return self.fn_metadata.convert_result(result) if convert_result else result

@@ -43,7 +43,9 @@ async def run(connection: dict[str, Any], calls: list[dict[str, Any]]) -> dict[s
             structured = artifact.get("structured_content") if isinstance(artifact, dict) else None
             content = message.content
             if isinstance(content, list):
-                content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+                content = "".join(
+                    b.get("text", "") if isinstance(b, dict) else str(b) for b in content
+                )
             chain.append({"status": message.status, "text": content, "structured": structured})
     return {
         "server": {"name": init.serverInfo.name, "version": init.serverInfo.version},

@@ -72,7 +72,9 @@ def seed_env(sb: Any) -> dict[str, str]:
     return {**clean_env(), **seed_mcp_json(sb)["mcpServers"]["airbyte"]["env"]}
 
 
-def stdio_params(sb: Any, *args: str, env: Mapping[str, str] | None = None) -> StdioServerParameters:
+def stdio_params(
+    sb: Any, *args: str, env: Mapping[str, str] | None = None
+) -> StdioServerParameters:
     """How the official MCP client starts the server over stdio."""
     return StdioServerParameters(
         command=MCP_COMMAND[0],
@@ -219,8 +221,7 @@ def mcp1_python() -> Path:
             return python
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-            + list(MCP1_REQUIREMENTS),
+            [str(python), "-m", "pip", "install", "-q", "--no-input", *MCP1_REQUIREMENTS],
             check=True,
             timeout=900,
         )

@@ -100,7 +100,11 @@ async def test_the_seeds_responses_call_with_the_callers_token(sandbox: Any) -> 
             info = client.server_info
             api = await client.call_tool(
                 "apis_make_request",
-                {"source_id": sandbox.stripe_source_id, "url": "/v1/invoices", "params": {"limit": 1}},
+                {
+                    "source_id": sandbox.stripe_source_id,
+                    "url": "/v1/invoices",
+                    "params": {"limit": 1},
+                },
             )
             files = await client.call_tool("files_list", {"source_id": sandbox.file_source_id})
             read = await client.call_tool(
@@ -110,9 +114,7 @@ async def test_the_seeds_responses_call_with_the_callers_token(sandbox: Any) -> 
                 "files_list", {"source_id": sandbox.sibling_workspace.file_source_id}
             )
         async with _client(server.url, "sbx_sco_not-a-real-token-0123456789") as client:
-            rejected = await client.call_tool(
-                "files_list", {"source_id": sandbox.file_source_id}
-            )
+            rejected = await client.call_tool("files_list", {"source_id": sandbox.file_source_id})
         log = server.stderr_after_stop()
     assert info is not None
     assert info.name == "airbyte-embedded"

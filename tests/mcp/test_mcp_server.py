@@ -313,7 +313,8 @@ def test_a_1x_sdk_is_refused_with_the_fix(mcp1: Path) -> None:
     proc = subprocess.run(
         [str(mcp1), "-c", code], capture_output=True, text=True, cwd=REPO, check=False
     )
-    assert re.search(r"needs the MCP SDK 2.x \(mcp>=2.3,<3\); mcp 1\.\d+\.\d+ is installed", proc.stdout)
+    expected = r"needs the MCP SDK 2.x \(mcp>=2.3,<3\); mcp 1\.\d+\.\d+ is installed"
+    assert re.search(expected, proc.stdout)
     assert "pip install 'airbyte-embedded-tools[mcp]'" in proc.stdout
     assert proc.returncode != 0
     assert proc.stderr.startswith("error: The MCP server needs the MCP SDK 2.x")
