@@ -1,4 +1,4 @@
-"""MCP face: a local MCP server with the toolkit's tools.
+"""MCP face: an MCP server (SDK 2.x) with the toolkit's tools.
 
 Tools ``apis_make_request``, ``files_list``, ``files_read``. Imported lazily; needs the ``mcp``
 extra (``pip install 'airbyte-embedded-tools[mcp]'``).
@@ -12,13 +12,20 @@ from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .integrations.mcp_server import (
+        ENV_MCP_AUTH_TOKEN,
         MCP_TOOL_NAMES,
         create_mcp_server,
         run_mcp_server,
         sources_from_env,
     )
 
-__all__ = ["MCP_TOOL_NAMES", "create_mcp_server", "run_mcp_server", "sources_from_env"]
+__all__ = [
+    "ENV_MCP_AUTH_TOKEN",
+    "MCP_TOOL_NAMES",
+    "create_mcp_server",
+    "run_mcp_server",
+    "sources_from_env",
+]
 
 __getattr__ = lazy_exports(
     __name__, dict.fromkeys(__all__, "airbyte_embedded_tools.integrations.mcp_server")

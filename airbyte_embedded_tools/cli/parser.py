@@ -337,13 +337,25 @@ def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parents=[_common(output=False)],
         help="serve the tools over MCP (stdio, or streamable HTTP with --http)",
         description="Serve apis_make_request, files_list and files_read over MCP. Credentials as "
-        f"for every command; sources from ${config.ENV_STRIPE_SOURCE_ID} and "
-        f"${config.ENV_FILE_SOURCE_ID}. "
-        "Needs the 'mcp' extra.",
+        "for every command (CLIENT_ID and CLIENT_SECRET are accepted too); sources from "
+        f"${config.ENV_STRIPE_SOURCE_ID} and ${config.ENV_FILE_SOURCE_ID}, or none: then every "
+        "call names its source_id. With --http and no credentials, each request acts with its "
+        "caller's own 'Authorization: Bearer <Airbyte token>'; with credentials, callers must "
+        "send the server's own bearer secret (--auth-token). Needs the 'mcp' extra.",
     )
     p.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     p.add_argument("--port", type=_port, default=8000, help="HTTP port (default: 8000)")
-    p.add_argument("--host", type=_loopback, default="127.0.0.1", help="HTTP host (loopback only)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="HTTP host (default: 127.0.0.1; beyond loopback, put it behind HTTPS)",
+    )
+    p.add_argument(
+        "--auth-token",
+        default=None,
+        help="with credentials and --http: the bearer secret callers must send (default: "
+        "$AIRBYTE_MCP_AUTH_TOKEN, else one generated and printed at start)",
+    )
     p.add_argument(
         "--source-id", help=f"Stripe source id (default: ${config.ENV_STRIPE_SOURCE_ID})"
     )

@@ -48,7 +48,7 @@ def run_sandbox_command(args: argparse.Namespace, out: Output) -> int:
 
 
 def run_mcp(args: argparse.Namespace) -> int:
-    """Serve the tools over MCP (stdio or streamable HTTP) with credentials from the environment."""
+    """Serve the tools over MCP (stdio or streamable HTTP), configured from the environment."""
     from airbyte_embedded_tools.integrations.mcp_server import run_mcp_server
 
     run_mcp_server(
@@ -60,5 +60,6 @@ def run_mcp(args: argparse.Namespace) -> int:
         file_source_id=args.file_source_id,
         allow_writes=args.allow_writes,
         max_chars=args.max_chars,
+        auth_token=args.auth_token,
     )
     return ExitCode.OK

@@ -1,215 +1,78 @@
-"""The tools as a local MCP server (official ``mcp`` SDK, FastMCP), stdio or streamable HTTP.
+"""The tools as an MCP server (the official ``mcp`` SDK 2.x, ``MCPServer``), stdio or HTTP.
 
-Each MCP tool delegates to a framework-neutral tool, so schemas, output guard, error messages and
-the read-only default are the toolkit's own. The toolkit is built with the MCP names of Airbyte's
-hosted Embedded MCP (``apis_make_request``, ``files_list``, ``files_read``), so its texts name
-them; only the arguments change here: every tool takes ``source_id``, and ``apis_make_request``
-takes ``url`` where the neutral tool takes ``path``.
+``create_mcp_server`` builds the server over one client (the server's credentials) or, with no
+client, over each HTTP caller's own bearer token. ``run_mcp_server`` is ``airbyte-embedded
+mcp``: configuration from the environment (the seed's ``CLIENT_ID``/``CLIENT_SECRET`` too),
+sources pinned or open, and an HTTP endpoint that never lends the server's credentials to
+whoever connects (it then requires its own bearer secret).
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
+import ipaddress
 import os
+import secrets
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from typing import Any, Literal
 
+import anyio
+import httpx
+
+from airbyte_embedded_tools import config
+from airbyte_embedded_tools._version import __version__
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.config import ENV_FILE_SOURCE_ID, env_source_variable
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source, resolve_sources
-from airbyte_embedded_tools.tools import (
-    DEFAULT_MAX_CHARS,
-    AirbyteEmbeddedTools,
-    AirbyteTool,
-    Approver,
-    ClientLike,
-    ProxyApiRequestTool,
-)
+from airbyte_embedded_tools.tools import DEFAULT_MAX_CHARS, Approver, ClientLike
 
-try:
-    import anyio
-    from mcp.server.fastmcp import FastMCP
-    from mcp.server.fastmcp.tools import Tool
-    from mcp.types import CallToolResult, TextContent, ToolAnnotations
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "The MCP server needs the official MCP SDK: pip install 'airbyte-embedded-tools[mcp]'"
-    ) from exc
+from .mcp_auth import (
+    CallerClients,
+    CallerTokenVerifier,
+    ClientSource,
+    ServerClient,
+    SharedSecretVerifier,
+    shared_pool,
+)
+from .mcp_sdk import AuthSettings, MCPServer, TokenVerifier
+from .mcp_tools import MCP_TOOL_NAMES, ToolOptions, mcp_tools
 
 __all__ = [
+    "ENV_MCP_AUTH_TOKEN",
     "MCP_TOOL_NAMES",
+    "SEED_CLIENT_ID",
+    "SEED_CLIENT_SECRET",
     "create_mcp_server",
-    "mcp_tool",
     "run_mcp_server",
     "sources_from_env",
 ]
 
-MCP_TOOL_NAMES: dict[str, str] = {
-    "proxy_api_request": "apis_make_request",
-    "list_files": "files_list",
-    "read_file": "files_read",
-}
-"""Neutral tool name -> MCP tool name (the hosted Embedded MCP's ``apis_make_request``)."""
-
-_RENAMED_ARGUMENTS: dict[str, dict[str, str]] = {ProxyApiRequestTool.default_name: {"path": "url"}}
-"""Per neutral tool (by default name), neutral argument -> MCP argument, as the hosted server
-names them (``source``, for several sources, always becomes ``source_id``)."""
-
-_SOURCE_ARGUMENT = "source_id"
+SERVER_NAME = "airbyte-embedded"
+ENV_MCP_AUTH_TOKEN = "AIRBYTE_MCP_AUTH_TOKEN"  # noqa: S105 - a variable name, not a secret
+"""The bearer secret HTTP callers must send to a server that holds its own credentials."""
+SEED_CLIENT_ID = "CLIENT_ID"
+"""Accepted beside ``AIRBYTE_CLIENT_ID``: the name Airbyte's ``mcp.json`` example uses."""
+SEED_CLIENT_SECRET = "CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
+"""Accepted beside ``AIRBYTE_CLIENT_SECRET``."""
+MCP_PATH = "/mcp"
 
 
 def sources_from_env(
     *, source_id: str | None = None, file_source_id: str | None = None, connector: str = "stripe"
-) -> dict[str, Source]:
-    """The sources to serve: the ids given, else ``AIRBYTE_<CONNECTOR>_SOURCE_ID`` and
-    ``AIRBYTE_FILE_SOURCE_ID``. Raises ``ConfigurationError`` naming the variables when none is set.
-    """
-    api_id = source_id or os.environ.get(env_source_variable(connector)) or None
-    files_id = file_source_id or os.environ.get(ENV_FILE_SOURCE_ID) or None
+) -> dict[str, Source] | None:
+    """The sources to pin: the ids given, else ``AIRBYTE_<CONNECTOR>_SOURCE_ID`` and
+    ``AIRBYTE_FILE_SOURCE_ID``; None when none is set (the server is then open: each call names
+    its source by id, and Airbyte checks the credentials may use it)."""
+    api_id = source_id or os.environ.get(config.env_source_variable(connector)) or None
+    files_id = file_source_id or os.environ.get(config.ENV_FILE_SOURCE_ID) or None
     if api_id is None and files_id is None:
-        raise ConfigurationError(
-            f"no source to serve: set {env_source_variable(connector)} (API source) and/or "
-            f"{ENV_FILE_SOURCE_ID} (file source), or pass --source-id / --file-source-id"
-        )
+        return None
     return resolve_sources(source_id=api_id, file_source_id=files_id, connector=connector)
 
 
-def _rename_arguments(text: str, renames: Mapping[str, str]) -> str:
-    """``text`` with each quoted argument name (`` `path` ``) replaced by its MCP name."""
-    for old, new in renames.items():
-        text = text.replace(f"`{old}`", f"`{new}`")
-    return text
-
-
-def _source_choices(sources: Mapping[str, Source]) -> str:
-    return ", ".join(f"'{name}' (id {src.id})" for name, src in sources.items())
-
-
-def _input_schema(tool: AirbyteTool[Any], name: str, renames: Mapping[str, str]) -> dict[str, Any]:
-    """The neutral tool's JSON schema with ``source_id`` first and the MCP argument names."""
-    schema = copy.deepcopy(tool.args_model.model_json_schema())
-    properties: dict[str, Any] = schema.get("properties", {})
-    required: list[str] = [r for r in schema.get("required", []) if r != "source"]
-    properties.pop("source", None)
-    several = len(tool.sources) > 1
-    source_property: dict[str, Any] = {
-        "type": "string",
-        "title": "Source Id",
-        "description": (
-            f"The connected source to use, by id or name: {_source_choices(tool.sources)}."
-            + ("" if several else " May be omitted: it is the only one.")
-        ),
-    }
-    renamed: dict[str, Any] = {_SOURCE_ARGUMENT: source_property}
-    for key, value in properties.items():
-        if key in renames:
-            value = {**value, "title": renames[key].replace("_", " ").title()}
-        renamed[renames.get(key, key)] = value
-    schema["properties"] = renamed
-    schema["required"] = ([_SOURCE_ARGUMENT] if several else []) + [
-        renames.get(r, r) for r in required
-    ]
-    if not schema["required"]:
-        del schema["required"]
-    schema["title"] = f"{name}Arguments"
-    schema.pop("description", None)
-    return schema
-
-
-def _pick_source(tool: AirbyteTool[Any], given: Any) -> str:
-    """The bound source's name for a ``source_id`` argument (an id or a name), or ValueError."""
-    if given is None or given == "":
-        if len(tool.sources) == 1:
-            return next(iter(tool.sources))
-        raise ValueError(
-            f"Error: `{_SOURCE_ARGUMENT}` is required; use one of {_source_choices(tool.sources)}."
-        )
-    text = str(given).strip()
-    for name, src in tool.sources.items():
-        if text == src.id or text.lower() == name.lower():
-            return name
-    raise ValueError(
-        f"Error: unknown {_SOURCE_ARGUMENT} {text!r}: this server is connected to "
-        f"{_source_choices(tool.sources)}. Use one of these."
-    )
-
-
-def _result(text: str, *, is_error: bool) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=text)], isError=is_error)
-
-
-def _handler(
-    tool: AirbyteTool[Any], renames: Mapping[str, str], in_texts: Mapping[str, str]
-) -> Callable[..., Awaitable[CallToolResult]]:
-    """The coroutine FastMCP calls: map the MCP arguments back and run the neutral tool.
-
-    Error messages name the arguments as the MCP tool takes them (``in_texts``).
-    """
-    back = {new: old for old, new in renames.items()}
-
-    async def call(**arguments: Any) -> CallToolResult:
-        try:
-            source_name = _pick_source(tool, arguments.pop(_SOURCE_ARGUMENT, None))
-        except ValueError as exc:
-            return _result(str(exc), is_error=True)
-        kwargs = {back.get(k, k): v for k, v in arguments.items() if v is not None}
-        if "source" in tool.args_model.model_fields:
-            kwargs["source"] = source_name
-        result = await tool.arun(**kwargs)
-        text = _rename_arguments(result.content, in_texts) if result.is_error else result.content
-        return _result(text, is_error=result.is_error)
-
-    return call
-
-
-def _lenient_signature(schema: Mapping[str, Any]) -> inspect.Signature:
-    """One optional keyword per schema property, so the neutral tool does the validating.
-
-    String properties stay ``str`` (so FastMCP does not JSON-decode a path like ``"2024"``).
-    """
-    params = []
-    for key, prop in schema.get("properties", {}).items():
-        annotation: Any = str | None if prop.get("type") == "string" else Any
-        params.append(
-            inspect.Parameter(
-                key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
-            )
-        )
-    return inspect.Signature(params, return_annotation=CallToolResult)
-
-
-def mcp_tool(tool: AirbyteTool[Any], *, read_only: bool) -> Tool:
-    """An MCP tool named like ``tool`` that runs it, with its schema under the MCP argument names.
-
-    Build ``tool`` with its MCP name (``names=MCP_TOOL_NAMES``) so its texts name its siblings.
-    """
-    renames = _RENAMED_ARGUMENTS.get(type(tool).default_name, {})
-    in_texts = {**renames, "source": _SOURCE_ARGUMENT}
-    schema = _input_schema(tool, tool.name, renames)
-    fn = _handler(tool, renames, in_texts)
-    fn.__name__ = tool.name
-    fn.__signature__ = _lenient_signature(schema)  # type: ignore[attr-defined]
-    mcp = Tool.from_function(
-        fn,
-        name=tool.name,
-        description=_rename_arguments(tool.description, in_texts),
-        annotations=ToolAnnotations(
-            readOnlyHint=read_only,
-            destructiveHint=not read_only,
-            idempotentHint=read_only,
-            openWorldHint=True,
-        ),
-        structured_output=False,
-    )
-    mcp.parameters = schema
-    return mcp
-
-
 def create_mcp_server(
-    client: ClientLike,
+    client: ClientLike | None = None,
     *,
     sources: Mapping[str, Source | str] | None = None,
     source_id: str | None = None,
@@ -217,38 +80,107 @@ def create_mcp_server(
     allow_writes: bool = False,
     approve: Approver | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
-    name: str = "airbyte-embedded",
-    host: str = "127.0.0.1",
-    port: int = 8000,
-) -> FastMCP:
-    """A FastMCP server exposing ``apis_make_request``, ``files_list`` and ``files_read``.
+    name: str = SERVER_NAME,
+    auth_token: str | None = None,
+    base_url: str | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> MCPServer:
+    """An ``MCPServer`` with ``apis_make_request``, ``files_list`` and ``files_read``.
 
     Sources bind as for the toolkit (``sources={"stripe": id, "contracts": id}`` or the
-    ``source_id``/``file_source_id`` shortcuts). Read-only unless ``allow_writes`` or ``approve``.
-    The caller keeps ownership of ``client`` (close it after the server stops).
+    ``source_id``/``file_source_id`` shortcuts); with none, every tool takes a required
+    ``source_id``. Read-only unless ``allow_writes`` or ``approve``.
+
+    With ``client`` (its owner closes it), every call uses it; ``auth_token`` then makes HTTP
+    callers present that bearer secret. Without ``client``, each HTTP request must carry its
+    caller's Airbyte token (``Authorization: Bearer``), used for that call only, against
+    ``base_url`` over ``http_client`` (one pool shared by all callers, e.g.
+    ``mcp_auth.shared_pool()``; its owner closes it).
     """
-    toolkit = AirbyteEmbeddedTools(
-        client,
-        sources=sources,
-        source_id=source_id,
-        file_source_id=file_source_id,
-        allow_writes=allow_writes,
-        approve=approve,
-        max_chars=max_chars,
-        names=MCP_TOOL_NAMES,
+    options = ToolOptions(allow_writes=allow_writes, approve=approve, max_chars=max_chars)
+    pinned = None
+    if sources is not None or source_id is not None or file_source_id is not None:
+        pinned = resolve_sources(sources, source_id=source_id, file_source_id=file_source_id)
+    clients: ClientSource
+    verifier: TokenVerifier | None
+    if client is not None:
+        clients, template_client, issuer = ServerClient(client), client, _base_url_of(client)
+        verifier = SharedSecretVerifier(auth_token) if auth_token else None
+    else:
+        if auth_token:
+            raise ConfigurationError(
+                "auth_token is the secret of a server with its own client; without a client "
+                "each caller's bearer token is its Airbyte token"
+            )
+        if base_url is None or http_client is None:
+            raise ConfigurationError(
+                "without a client, pass base_url= and http_client= (one pool for all callers)"
+            )
+        clients = CallerClients(base_url=base_url, http=http_client)
+        # Builds the tools' schemas and texts only; never sends (calls use the caller's token).
+        template_client = AirbyteEmbeddedClient(
+            token="schema-only",  # noqa: S106 - a placeholder that is never sent
+            base_url=base_url,
+            http_client=http_client,
+        )
+        verifier, issuer = CallerTokenVerifier(), base_url
+    tools = mcp_tools(clients, template_client, sources=pinned, options=options)
+    return MCPServer(
+        name,
+        title="Airbyte Embedded tools",
+        version=__version__,
+        instructions=_instructions(pinned, options, per_caller=client is None),
+        tools=[tool.sdk_tool() for tool in tools],
+        token_verifier=verifier,
+        # The SDK's bearer check (401 + WWW-Authenticate); no OAuth metadata is published.
+        auth=AuthSettings(issuer_url=issuer, resource_server_url=None) if verifier else None,
+        log_level="WARNING",
     )
-    writes = allow_writes or approve is not None
-    tools = [
-        mcp_tool(tool, read_only=tool.kind != "api" or not writes) for tool in toolkit.get_tools()
-    ]
-    writes_note = "apis_make_request may write when asked" if writes else "all read-only"
-    instructions = (
-        "Tools over a customer's data connected through Airbyte Embedded "
-        f"({_source_choices(toolkit.sources)}); {writes_note}."
+
+
+def _base_url_of(client: ClientLike) -> str:
+    return str(getattr(client, "base_url", config.DEFAULT_BASE_URL))
+
+
+def _instructions(
+    pinned: Mapping[str, Source] | None, options: ToolOptions, *, per_caller: bool
+) -> str:
+    if pinned is None:
+        where = "pass the customer's Airbyte source id as `source_id` in every call"
+    else:
+        where = ", ".join(f"'{n}' (id {s.id})" for n, s in pinned.items())
+    writes = "apis_make_request may write when asked" if options.writes else "all read-only"
+    caller = "; each HTTP request acts with its caller's own Airbyte token" if per_caller else ""
+    return (
+        f"Tools over a customer's data connected through Airbyte Embedded ({where}); "
+        f"{writes}{caller}."
     )
-    return FastMCP(
-        name, instructions=instructions, tools=tools, host=host, port=port, log_level="WARNING"
-    )
+
+
+def server_credentials() -> dict[str, str] | None:
+    """The client credentials from the environment (``AIRBYTE_*`` first, then the seed's
+    ``CLIENT_ID``/``CLIENT_SECRET``) as ``from_env`` overrides; None when there are none."""
+    client_id = os.environ.get(config.ENV_CLIENT_ID) or os.environ.get(SEED_CLIENT_ID) or None
+    secret = os.environ.get(config.ENV_CLIENT_SECRET) or os.environ.get(SEED_CLIENT_SECRET)
+    if client_id is None and not secret:
+        if os.environ.get(config.ENV_ACCESS_TOKEN):
+            return {}
+        return None
+    if client_id is None or not secret:
+        missing = "client id" if client_id is None else "client secret"
+        ids = f"{config.ENV_CLIENT_ID} or {SEED_CLIENT_ID}"
+        keys = f"{config.ENV_CLIENT_SECRET} or {SEED_CLIENT_SECRET}"
+        raise ConfigurationError(f"the {missing} is missing: set {ids}, and {keys}")
+    return {"client_id": client_id, "client_secret": secret}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def run_mcp_server(
@@ -261,31 +193,71 @@ def run_mcp_server(
     file_source_id: str | None = None,
     allow_writes: bool = False,
     max_chars: int | None = None,
+    auth_token: str | None = None,
 ) -> None:
-    """Serve until stdin closes (stdio) or Ctrl-C (HTTP), with credentials and sources from env.
+    """Serve until stdin closes (stdio) or Ctrl-C (HTTP), configured from the environment.
 
-    Credentials as ``AirbyteEmbeddedClient.from_env()``; sources from the arguments, else
-    ``AIRBYTE_STRIPE_SOURCE_ID`` and ``AIRBYTE_FILE_SOURCE_ID``.
+    Credentials: ``AIRBYTE_CLIENT_ID``/``AIRBYTE_CLIENT_SECRET`` (or ``CLIENT_ID``/
+    ``CLIENT_SECRET``), or ``AIRBYTE_ACCESS_TOKEN``. Over HTTP with credentials, callers must
+    send ``Authorization: Bearer <auth_token>`` (``AIRBYTE_MCP_AUTH_TOKEN``; generated and
+    printed once when not set). Over HTTP without credentials, each request's bearer token is
+    its caller's Airbyte token. Sources: the arguments, else ``AIRBYTE_STRIPE_SOURCE_ID`` and
+    ``AIRBYTE_FILE_SOURCE_ID``, else none pinned (``source_id`` required in every call).
     """
+    http = transport == "streamable-http"
     sources = sources_from_env(source_id=source_id, file_source_id=file_source_id)
-    overrides = {"base_url": base_url} if base_url else {}
-    client = AirbyteEmbeddedClient.from_env(**overrides)
-    server = create_mcp_server(
-        client,
-        sources=sources,
-        allow_writes=allow_writes,
-        max_chars=max_chars or DEFAULT_MAX_CHARS,
-        host=host,
-        port=port,
-    )
+    api_url = base_url or os.environ.get(config.ENV_API_URL) or config.DEFAULT_BASE_URL
+    credentials = server_credentials()
+    auth_token = auth_token or os.environ.get(ENV_MCP_AUTH_TOKEN) or None
+    options: dict[str, Any] = {
+        "sources": sources,
+        "allow_writes": allow_writes,
+        "max_chars": max_chars or DEFAULT_MAX_CHARS,
+    }
+    notes: list[str] = []
+    client: AirbyteEmbeddedClient | None = None
+    pool: httpx.AsyncClient | None = None
+    if credentials is not None:
+        client = AirbyteEmbeddedClient.from_env(base_url=api_url, **credentials)
+        if http and auth_token is None:
+            auth_token = secrets.token_urlsafe(32)
+            notes.append(
+                f"callers must send 'Authorization: Bearer {auth_token}' (generated for this run; "
+                f"set {ENV_MCP_AUTH_TOKEN} to choose it)"
+            )
+        server = create_mcp_server(client, auth_token=auth_token if http else None, **options)
+    elif not http:
+        raise ConfigurationError(
+            f"no credentials: set {config.ENV_CLIENT_ID} and {config.ENV_CLIENT_SECRET} (or "
+            f"{SEED_CLIENT_ID} and {SEED_CLIENT_SECRET}, or {config.ENV_ACCESS_TOKEN}); only "
+            "--http serves without them, acting with each caller's own bearer token"
+        )
+    else:
+        if auth_token is not None:
+            raise ConfigurationError(
+                f"--auth-token/{ENV_MCP_AUTH_TOKEN} protects a server's own credentials, and "
+                "none are set: without them each caller's bearer token is its Airbyte token"
+            )
+        pool = shared_pool()
+        server = create_mcp_server(None, base_url=api_url, http_client=pool, **options)
+        notes.append("each request acts with its caller's 'Authorization: Bearer <Airbyte token>'")
+    if http and not _is_loopback(host):
+        notes.append("plain HTTP beyond loopback: serve it behind HTTPS")
 
     async def serve() -> None:
-        async with client:
-            if transport == "stdio":
+        async with AsyncExitStack() as stack:
+            for owned in (client, pool):
+                if owned is not None:
+                    stack.push_async_callback(owned.aclose)
+            if not http:
                 await server.run_stdio_async()
-            else:
-                path = server.settings.streamable_http_path
-                print(f"MCP server on http://{host}:{port}{path}", file=sys.stderr, flush=True)
-                await server.run_streamable_http_async()
+                return
+            shown = f"[{host}]" if ":" in host else host
+            print(f"MCP server on http://{shown}:{port}{MCP_PATH}", file=sys.stderr, flush=True)
+            for note in notes:
+                print(f"  {note}", file=sys.stderr, flush=True)
+            await server.run_streamable_http_async(
+                host=host, port=port, streamable_http_path=MCP_PATH, stateless_http=True
+            )
 
     anyio.run(serve)
