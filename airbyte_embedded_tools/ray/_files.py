@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import pyarrow as pa
 from ray.data.block import BlockMetadata
+from ray.data.context import DataContext
 from ray.data.datasource import Datasource, ReadTask
 
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
@@ -27,7 +28,7 @@ from airbyte_embedded_tools.errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.models import FileEntry
 
 from ._clients import client_for, run
-from ._rows import document_row, rows_table, status_row
+from ._rows import ROW_SCHEMA, document_row, rows_table, status_row
 from ._specs import (
     Credentials,
     CustomerError,
@@ -259,7 +260,12 @@ class FilesDatasource(Datasource):
     def estimate_inmemory_data_size(self) -> int | None:
         return sum(e.size or 0 for p in self._plans for e in p.entries)
 
-    def get_read_tasks(self, parallelism: int, **kwargs: Any) -> list[ReadTask]:
+    def get_read_tasks(
+        self,
+        parallelism: int,
+        per_task_row_limit: int | None = None,
+        data_context: DataContext | None = None,
+    ) -> list[ReadTask]:
         per_task = min(self._files_per_task, max(1, math.ceil(self.planned_files / parallelism)))
         tasks = [
             ReadTask(
@@ -267,6 +273,8 @@ class FilesDatasource(Datasource):
                     _read_task, self._credentials, groups, self._options, self._on_error
                 ),
                 _metadata(sum(e.size or 0 for _, entries in groups for e in entries)),
+                schema=ROW_SCHEMA,
+                per_task_row_limit=per_task_row_limit,
             )
             for groups in pack(self._plans, per_task, self._bytes_per_task)
         ]
@@ -280,7 +288,9 @@ class FilesDatasource(Datasource):
             for path in p.removed
         ]
         if ready:
-            tasks.append(ReadTask(functools.partial(_ready_rows, ready), _metadata(0)))
+            tasks.append(
+                ReadTask(functools.partial(_ready_rows, ready), _metadata(0), schema=ROW_SCHEMA)
+            )
         return tasks
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 import pyarrow as pa
 from ray.data.block import BlockMetadata
+from ray.data.context import DataContext
 from ray.data.datasource import Datasource, ReadTask
 
 from airbyte_embedded_tools.documents import ApiDocumentLoader, PageRequest
 from airbyte_embedded_tools.errors import AirbyteEmbeddedError
 
 from ._clients import client_for, run
-from ._rows import document_row, rows_table, status_row
+from ._rows import ROW_SCHEMA, document_row, rows_table, status_row
 from ._specs import (
     Credentials,
     OnError,
@@ -112,13 +113,20 @@ class RecordsDatasource(Datasource):
     def estimate_inmemory_data_size(self) -> int | None:
         return None
 
-    def get_read_tasks(self, parallelism: int, **kwargs: Any) -> list[ReadTask]:
+    def get_read_tasks(
+        self,
+        parallelism: int,
+        per_task_row_limit: int | None = None,
+        data_context: DataContext | None = None,
+    ) -> list[ReadTask]:
         return [
             ReadTask(
                 functools.partial(
                     _read_task, self._credentials, source, bounds, self._options, self._on_error
                 ),
                 BlockMetadata(num_rows=None, size_bytes=None, input_files=None, exec_stats=None),
+                schema=ROW_SCHEMA,
+                per_task_row_limit=per_task_row_limit,
             )
             for source, bounds in self._work
         ]
