@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 import ray
+
 from airbyte_embedded_tools.ray import (
     Credentials,
     FileSource,
@@ -54,7 +54,7 @@ def customers(stack: contextlib.ExitStack) -> tuple[Credentials, list[dict[str, 
     credentials = Credentials(
         client_id=sb.client_id, client_secret=sb.client_secret, base_url=sb.base_url
     )
-    tenants = [("acme", sb.primary, ""), ("acme-two", sb.sibling_workspace, "tickets/")]
+    tenants = [("acme", sb.primary, "contracts/"), ("acme-two", sb.sibling_workspace, "notes/")]
     found = [
         {
             "customer": name,
@@ -128,8 +128,9 @@ def main(out: Path) -> list[dict[str, Any]]:
             for c in found
         ]
         files = read_files(file_sources, credentials, on_error="skip").materialize()
-        print("per-customer state for the next run:", sorted(updated_states(files.take_all())))
-        print(files.groupby("status").count().take_all())
+        rows = files.take_all()
+        print({s: sum(r["status"] == s for r in rows) for s in ("document", "skipped", "error")})
+        print("per-customer state for the next run:", sorted(updated_states(rows)))
         documents = read_records(invoices, credentials, on_error="skip").union(files)
         embedded = (
             documents.filter(lambda row: row["status"] == "document")
@@ -137,13 +138,15 @@ def main(out: Path) -> list[dict[str, Any]]:
             .map_batches(Embedder, batch_size=64, batch_format="pandas", concurrency=1)
         )
         embedded.write_parquet(str(out))
-    hits = query(out, QUESTION)
+    try:
+        hits = query(out, QUESTION)
+    finally:
+        if started_ray:
+            ray.shutdown()
     for hit in hits:
         print(f"{hit['score']:.3f}  {hit['customer']:<9} {hit['where']}  {hit['text'][:60]!r}")
     if on_sandbox:
         assert hits[0]["where"] == "contracts/acme-master-services-agreement.md", hits[0]
-    if started_ray:
-        ray.shutdown()
     return hits
 
 

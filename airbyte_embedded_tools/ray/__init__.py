@@ -65,9 +65,10 @@ def read_files(
         bytes_per_task=bytes_per_task,
         loader_options=loader_options,
     )
-    return ray.data.read_datasource(
+    dataset: ray.data.Dataset = ray.data.read_datasource(
         datasource, override_num_blocks=override_num_blocks, ray_remote_args=ray_remote_args
     )
+    return dataset
 
 
 def read_records(
@@ -86,4 +87,7 @@ def read_records(
     datasource = RecordsDatasource(
         sources, credentials, on_error=on_error, loader_options=loader_options
     )
-    return ray.data.read_datasource(datasource, ray_remote_args=ray_remote_args)
+    dataset: ray.data.Dataset = ray.data.read_datasource(
+        datasource, ray_remote_args=ray_remote_args
+    )
+    return dataset

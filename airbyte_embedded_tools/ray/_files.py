@@ -74,9 +74,7 @@ class _PlannedListing:
             yield entry
 
 
-def _loader(
-    client: Any, source: FileSource, options: Mapping[str, Any]
-) -> FileDocumentLoader:
+def _loader(client: Any, source: FileSource, options: Mapping[str, Any]) -> FileDocumentLoader:
     return FileDocumentLoader(
         cast(AirbyteEmbeddedClient, client),
         source.source_id,
@@ -124,10 +122,7 @@ async def _plan_all(
     gate = asyncio.Semaphore(PLANNING_CONCURRENCY)
     return list(
         await asyncio.gather(
-            *(
-                _plan_one(credentials, s, options, state.get(s.customer), gate)
-                for s in sources
-            )
+            *(_plan_one(credentials, s, options, state.get(s.customer), gate) for s in sources)
         )
     )
 
@@ -191,9 +186,7 @@ def _ready_rows(rows: list[dict[str, Any]]) -> Iterator[pa.Table]:
     yield rows_table(rows)
 
 
-def pack(
-    plans: Sequence[_Plan], per_task: int, bytes_per_task: int
-) -> list[list[_Group]]:
+def pack(plans: Sequence[_Plan], per_task: int, bytes_per_task: int) -> list[list[_Group]]:
     """The planned files in listing order, cut into tasks of at most ``per_task`` files and
     ``bytes_per_task`` bytes (a larger file gets a task of its own)."""
     tasks: list[list[_Group]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -86,7 +87,7 @@ class RecordSource(BaseModel):
                 "created filter in params"
             )
         bounds: list[int | None] = [None, *self.created_splits, None]
-        return list(zip(bounds[:-1], bounds[1:], strict=True))
+        return list(itertools.pairwise(bounds))
 
 
 class CustomerError(AirbyteEmbeddedError):

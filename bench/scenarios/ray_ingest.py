@@ -58,9 +58,7 @@ def write_customers(root: Path, customers: int) -> None:
 def _customers(params: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(workspace id, file source id, prefix) of each customer, alternating two workspaces."""
     spaces = params["workspaces"]
-    return [
-        (*spaces[i % len(spaces)], f"customers/c{i:03d}/") for i in range(params["customers"])
-    ]
+    return [(*spaces[i % len(spaces)], f"customers/c{i:03d}/") for i in range(params["customers"])]
 
 
 async def _loader(conn: Conn, params: dict[str, Any]) -> int:
@@ -118,7 +116,8 @@ async def _raw(conn: Conn, params: dict[str, Any]) -> int:
 
 def _ray(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
     import ray
-    from airbyte_embedded_tools.ray import Credentials, FileSource, FilesDatasource
+
+    from airbyte_embedded_tools.ray import Credentials, FilesDatasource, FileSource
 
     credentials = Credentials(
         client_id=conn.client_id, client_secret=conn.client_secret, base_url=conn.base_url

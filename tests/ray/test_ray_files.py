@@ -38,9 +38,7 @@ async def test_rows_match_the_loader_for_every_customer(customers: Customers) ->
     skipped_reasons = set()
     for source in customers.sources:
         documents, loader = await _loader_run(customers, source)
-        expected = {
-            d.id: (d.text, {**d.metadata, "customer": source.customer}) for d in documents
-        }
+        expected = {d.id: (d.text, {**d.metadata, "customer": source.customer}) for d in documents}
         got = {
             r["id"]: (r["text"], json.loads(r["metadata"]))
             for r in _by_customer(rows, source.customer, "document")
@@ -63,7 +61,9 @@ async def test_incremental_runs_share_the_loaders_state(fresh_customers: Custome
 
     # A state the single-process loader made works here too, and the other way round.
     _, loader = await _loader_run(c, c.sources[0])
-    assert read_files(c.sources[:1], c.credentials, state={"customer-00": loader.state}).count() == 0
+    assert (
+        read_files(c.sources[:1], c.credentials, state={"customer-00": loader.state}).count() == 0
+    )
 
     changed = c.root / "customers/c01/notes.md"
     changed.write_text("# Customer 1\n\nRewritten notes.\n", encoding="utf-8")

@@ -39,9 +39,7 @@ async def test_record_rows_match_the_loader_split_or_not(customers: Customers) -
     ]
     rows = read_records(sources, customers.credentials).take_all()
     for source in sources:
-        expected = {
-            d.id: (d.text, {**d.metadata, "customer": source.customer}) for d in documents
-        }
+        expected = {d.id: (d.text, {**d.metadata, "customer": source.customer}) for d in documents}
         got = [r for r in rows if r["customer"] == source.customer]
         assert len(got) == len(documents) > 500
         assert {r["id"]: (r["text"], json.loads(r["metadata"])) for r in got} == expected
@@ -49,7 +47,11 @@ async def test_record_rows_match_the_loader_split_or_not(customers: Customers) -
 
 def test_created_splits_refuse_a_created_filter_in_params() -> None:
     source = RecordSource(
-        customer="x", workspace_id="w", source_id="s", params={"created[gte]": 1}, created_splits=(5,)
+        customer="x",
+        workspace_id="w",
+        source_id="s",
+        params={"created[gte]": 1},
+        created_splits=(5,),
     )
     with pytest.raises(ValueError, match="created filter"):
         source.created_ranges()
