@@ -43,6 +43,9 @@ __all__ = ["DEFAULT_BYTES_PER_TASK", "DEFAULT_FILES_PER_TASK", "FilesDatasource"
 
 DEFAULT_FILES_PER_TASK = 64
 DEFAULT_BYTES_PER_TASK = 64 * 1024 * 1024
+MIN_FILES_PER_TASK = 8
+"""Fewer files per task than this (unless ``files_per_task`` says so) pay more in Ray's per-task
+overhead than they gain in parallelism."""
 PLANNING_CONCURRENCY = 16
 """Customers listed at once on the driver."""
 
@@ -259,7 +262,8 @@ class FilesDatasource(Datasource):
         per_task_row_limit: int | None = None,
         data_context: DataContext | None = None,
     ) -> list[ReadTask]:
-        per_task = min(self._files_per_task, max(1, math.ceil(self.planned_files / parallelism)))
+        spread = math.ceil(self.planned_files / max(parallelism, 1))
+        per_task = min(self._files_per_task, max(MIN_FILES_PER_TASK, spread))
         tasks = [
             ReadTask(
                 functools.partial(
