@@ -62,8 +62,9 @@ def _ids(rows: list[dict[str, Any]]) -> list[Any]:
 def test_a_killed_read_task_is_retried_and_every_row_arrives_once(
     customers: Customers, tmp_path: Path
 ) -> None:
-    expected = read_files(customers.sources, customers.credentials, files_per_task=4).take_all()
-    datasource = _DyingOnce(customers.sources, customers.credentials, files_per_task=4)
+    sources = customers.sources[:8]
+    expected = read_files(sources, customers.credentials, files_per_task=4).take_all()
+    datasource = _DyingOnce(sources, customers.credentials, files_per_task=4)
     datasource.marker = str(tmp_path / "died")
     rows = ray.data.read_datasource(datasource).take_all()
     assert (tmp_path / "died").exists(), "the first attempt did die"
