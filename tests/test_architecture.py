@@ -38,11 +38,12 @@ LAYERS: dict[str, int] = {
     "langchain": 10,
     "llama_index": 10,
     "mcp": 10,
+    "ray": 10,
     "__init__": 10,
     "demo": 11,
     "cli": 11,
 }
-FRAMEWORKS = ("langchain", "langchain_core", "llama_index", "mcp", "langgraph")
+FRAMEWORKS = ("langchain", "langchain_core", "llama_index", "mcp", "langgraph", "ray", "pyarrow")
 CORE_ALLOWED_THIRD_PARTY = ("httpx", "pydantic", "typing_extensions")
 OPTIONAL_EXTRAS = ("pypdf", "tqdm")
 """Extras the core may import lazily, inside the function that needs them."""

@@ -14,6 +14,7 @@ import pytest
         "airbyte_embedded_tools.langchain",
         "airbyte_embedded_tools.llama_index",
         "airbyte_embedded_tools.mcp",
+        "airbyte_embedded_tools.ray",
         "airbyte_embedded_tools.sandbox",
         "airbyte_embedded_tools.tools",
         "airbyte_embedded_tools.documents",
