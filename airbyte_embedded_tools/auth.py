@@ -278,6 +278,10 @@ class Tokens:
         )
         register_secret(token.value.get_secret_value())
         margin = min(self._refresh_margin, lifetime / 2)
-        logger.debug("Obtained a %s token valid for %.0f s", kind, lifetime)
+        logger.debug(
+            "Obtained %s token valid for %.0f s",
+            "an application" if kind == "application" else f"a {kind}",
+            lifetime,
+        )
         slot.token, slot.refresh_at = token, self._clock() + lifetime - margin
         return token

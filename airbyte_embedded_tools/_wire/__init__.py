@@ -4,7 +4,8 @@ One module per kind of assumption: ``paths`` (where each call goes), ``tokens`` 
 requests and answers), ``proxy`` (the proxy request body and its answer envelopes), ``errors``
 (how an error answer of Airbyte's API reads) and ``files`` (file lists and byte ranges). The
 proxy is *alpha*: each assumption is marked ``ASSUMPTION`` with its reason, so a change on
-Airbyte's side is a one-line fix here.
+Airbyte's side is a one-line fix here. ``docs/wire-format.md`` lists the facts and the
+assumptions with their sources.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ and files; ``sb.access_log`` records which workspace's token each call presented
 emulator honours ``Idempotency-Key`` as Stripe does (stripe_idempotency.py);
 ``sb.created_objects()`` and ``sb.stripe_objects()`` count what was created upstream.
 
-Where Airbyte's public record is silent (api-reference.md, "assumed"), the sandbox decides:
+Where Airbyte's public record is silent (docs/wire-format.md, "assumed"), the sandbox decides:
 - errors of the API itself are ``{"detail": "..."}`` (responses.py); bad bodies get 422, a
   foreign upstream host 403, malformed or non-https URLs 400 (proxy.py); a source outside the
   token's scope 404, like an unknown one (authorize.py);

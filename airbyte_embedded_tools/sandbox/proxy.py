@@ -2,7 +2,7 @@
 
 Forwarding is real HTTP (httpx) to the Stripe emulator, with ``api.stripe.com`` mapped to the
 emulator's address; redirects are not followed. The upstream answer passes through as is, or in
-one of the two envelopes of api-reference.md §2 when the sandbox is set to.
+one of the two envelopes of docs/wire-format.md §2 when the sandbox is set to.
 """
 
 from __future__ import annotations

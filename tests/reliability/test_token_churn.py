@@ -4,7 +4,7 @@ The issue asks for a 20 s run; 8 s (four token lifetimes, eight refresh periods)
 thing and keeps the reliability suite within its few-minutes budget. Both kinds of client run
 at once, each against its own sandbox: an organization (application token) client, whose token
 answer carries ``expires_in``, and a workspace-scoped client, whose scoped token answer carries
-no expiry (api-reference.md §1).
+no expiry (docs/wire-format.md §1).
 """
 
 from __future__ import annotations
