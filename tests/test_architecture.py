@@ -1,4 +1,4 @@
-"""The import direction of docs/architecture.md, checked on the source: each layer imports only from below."""
+"""The import direction of docs/architecture.md, checked on the source: layers import only below."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_imports_follow_the_layers(path: Path) -> None:
     assert "sandbox" not in ours or key in {"demo", "cli"}, "only the demo and CLI start a sandbox"
     ours.discard("sandbox")
     layer = LAYERS.get(key)
-    assert layer is not None, f"{key} has no layer in docs/architecture.md's diagram; add it to LAYERS"
+    assert layer is not None, f"{key} has no layer in docs/architecture.md; add it to LAYERS"
     above = {m for m in ours if LAYERS.get(m, 99) > layer}
     assert not above, f"{path.name} ({key}) imports from a higher layer: {sorted(above)}"
     if layer <= LAYERS["tools"]:
