@@ -37,10 +37,12 @@ from airbyte_embedded_tools.ray import (
 
 QUESTION = "How much notice stops the Acme agreement from renewing?"
 CHUNK_CHARS = 800
+BATCH_SIZE = 16
 
 
 def customers(stack: contextlib.ExitStack) -> tuple[Credentials, list[dict[str, str]], bool]:
-    """The credentials and the customers: the real service's, or three on a local sandbox."""
+    """The credentials and the customers: the real service's, or on a local sandbox the demo
+    workspace's contracts and two tenant workspaces."""
     if os.environ.get("AIRBYTE_CLIENT_ID"):
         credentials = Credentials(
             client_id=os.environ["AIRBYTE_CLIENT_ID"],
@@ -50,11 +52,11 @@ def customers(stack: contextlib.ExitStack) -> tuple[Credentials, list[dict[str, 
         return credentials, json.loads(os.environ["RAY_PIPELINE_CUSTOMERS"]), False
     from airbyte_embedded_tools.sandbox import Sandbox
 
-    sb = stack.enter_context(Sandbox(large_file_size=1024))
+    sb = stack.enter_context(Sandbox(large_file_size=1024, tenants=2))
     credentials = Credentials(
         client_id=sb.client_id, client_secret=sb.client_secret, base_url=sb.base_url
     )
-    tenants = [("acme", sb.primary, "contracts/"), ("acme-two", sb.sibling_workspace, "notes/")]
+    tenants = [("acme", sb.primary, "contracts/")] + [(t.name, t, "") for t in sb.tenants]
     found = [
         {
             "customer": name,
@@ -135,7 +137,7 @@ def main(out: Path) -> list[dict[str, Any]]:
         embedded = (
             documents.filter(lambda row: row["status"] == "document")
             .flat_map(chunks)
-            .map_batches(Embedder, batch_size=64, batch_format="pandas", concurrency=1)
+            .map_batches(Embedder, batch_size=BATCH_SIZE, batch_format="pandas", concurrency=1)
         )
         embedded.write_parquet(str(out))
     try:

@@ -26,6 +26,7 @@ from airbyte_embedded_tools._redact import get_logger
 from airbyte_embedded_tools.errors import (
     AirbyteEmbeddedError,
     AuthenticationError,
+    IncompleteReadError,
     NotFoundError,
     PermissionDeniedError,
     RangeNotSatisfiableError,
@@ -87,8 +88,6 @@ logger = get_logger(__name__)
 
 WHOLE_READ_BYTES = 1024 * 1024
 """Files up to this size are read in one request; larger ones are streamed in ranged chunks."""
-RESUME_ATTEMPTS = 3
-"""A whole-file read that comes back short is resumed with ranged reads this many times."""
 
 DOCUMENT_NAMESPACE = uuid.uuid5(
     uuid.NAMESPACE_URL, "https://pypi.org/project/airbyte-embedded-tools"
@@ -332,10 +331,13 @@ class FileDocumentLoader:
         *,
         state: LoadState | None = None,
         options: FileLoadOptions | None = None,
+        entries: Sequence[FileEntry] | None = None,
         **kwargs: Unpack[FileLoadKwargs],
     ) -> None:
         """Options as keywords (``prefix=...``, see ``FileLoadOptions``) or as ``options``
-        (keywords given as well override its values)."""
+        (keywords given as well override its values). ``entries``: a listing made earlier
+        (e.g. by a planner that split it into parts) to load instead of listing the source;
+        selection and state apply to it as to a listing."""
         if options is None:
             options = FileLoadOptions.model_validate(kwargs)
         elif kwargs:
@@ -352,6 +354,18 @@ class FileDocumentLoader:
         self.state: LoadState | None = state.model_copy(deep=True) if state else LoadState()
         self.removed: list[str] = []
         self.skipped: list[SkippedFile] = []
+        self._entries = list(entries) if entries is not None else None
+
+    async def _listing(self) -> AsyncIterator[FileEntry]:
+        """The given ``entries``, else the source's listing under the prefix."""
+        if self._entries is not None:
+            for entry in self._entries:
+                yield entry
+            return
+        async for entry in self.client.iter_files(
+            self.source_id, self.options.prefix, recursive=self.options.recursive
+        ):
+            yield entry
 
     def selects(self, entry: FileEntry) -> bool:
         """True when the entry passes the include/exclude globs and the content types."""
@@ -375,9 +389,7 @@ class FileDocumentLoader:
         pending: deque[asyncio.Task[_Outcome]] = deque()
         progress = progress_bar(self.options.show_progress, desc="files", unit="file")
         try:
-            async for entry in self.client.iter_files(
-                self.source_id, self.options.prefix, recursive=self.options.recursive
-            ):
+            async for entry in self._listing():
                 if not self.selects(entry):
                     continue
                 seen.add(entry.path)
@@ -478,26 +490,22 @@ class FileDocumentLoader:
         return read.content
 
     async def _read_all(self, entry: FileEntry, limit: int | None) -> bytes:
-        """The whole file, verified against the listing: one request when small (resumed with
-        ranged reads when the answer is short), else streamed, stopping past ``limit`` bytes.
+        """The whole file, verified against the listing: one request when small (the client
+        retries an answer shorter than the listed size), else streamed, stopping past
+        ``limit`` bytes.
 
-        Raises ``_UnverifiedReadError`` when the bytes do not match the listed size or ETag
-        after ``RESUME_ATTEMPTS`` tries: such a file is skipped and stays out of the state.
+        Raises ``_UnverifiedReadError`` when the bytes do not match the listed size or ETag:
+        such a file is skipped and stays out of the state.
         """
         if entry.size is not None and entry.size <= WHOLE_READ_BYTES:
-            read = await self.client.read_file(self.source_id, entry.path)
+            try:
+                read = await self.client.read_file(
+                    self.source_id, entry.path, expected_size=entry.size
+                )
+            except IncompleteReadError as exc:
+                raise _UnverifiedReadError(f"{exc}: not loaded, retried next run") from None
             _check_etag(entry, read)
             content = read.content
-            for _ in range(RESUME_ATTEMPTS):
-                if len(content) >= entry.size:
-                    break
-                rest = await self.client.read_file(
-                    self.source_id, entry.path, len(content), entry.size - 1
-                )
-                _check_etag(entry, rest)
-                if rest.start != len(content) or not rest.content:
-                    break
-                content += rest.content
         else:
             content = await self._stream_all(entry, limit)
         if limit is not None and len(content) > limit:

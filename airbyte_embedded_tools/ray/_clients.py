@@ -1,8 +1,10 @@
-"""One client per workspace per process, on one private event loop, reused by every task.
+"""One organization-level client per process, on one private event loop, reused by every task.
 
-A Ray worker runs many read tasks; each would otherwise pay a token exchange and new
-connections. The cache is keyed by a fingerprint of the credentials (a hash, never the secret
-itself) and the workspace. ``client_for`` is the one place that builds a customer's client.
+A Ray worker runs many read tasks for many customers. Each customer gets a workspace view of
+that one client (``for_workspace(id=...)``): one connection pool and one application token per
+process, a scoped token per workspace cached by the client. The cache is keyed by a fingerprint
+of the credentials (a hash, never the secret itself). ``client_for`` is the one place that
+gives a customer's client.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: LoopThread | None = None
-_clients: dict[tuple[str, str], AirbyteEmbeddedClient] = {}
+_clients: dict[str, AirbyteEmbeddedClient] = {}
 
 
 def fingerprint(credentials: Credentials) -> str:
@@ -41,22 +43,25 @@ def fingerprint(credentials: Credentials) -> str:
     return digest.hexdigest()[:32]
 
 
-def client_for(credentials: Credentials, workspace_id: str) -> AirbyteEmbeddedClient:
-    """This process's client for one workspace (built on first use, then reused)."""
-    key = (fingerprint(credentials), workspace_id)
+def organization_client(credentials: Credentials) -> AirbyteEmbeddedClient:
+    """This process's one client for ``credentials`` (built on first use, then reused)."""
+    key = fingerprint(credentials)
     with _lock:
         client = _clients.get(key)
         if client is None:
-            client = AirbyteEmbeddedClient(
+            client = _clients[key] = AirbyteEmbeddedClient(
                 client_id=credentials.client_id,
                 client_secret=credentials.client_secret,
-                workspace_id=workspace_id,
                 base_url=credentials.base_url,
                 max_retries=credentials.max_retries,
                 timeout=credentials.timeout,
             )
-            _clients[key] = client
         return client
+
+
+def client_for(credentials: Credentials, workspace_id: str) -> AirbyteEmbeddedClient:
+    """A view of this process's client acting for one workspace (a customer)."""
+    return organization_client(credentials).for_workspace(id=workspace_id)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -4,7 +4,7 @@ Planning (the constructor) lists each customer's source concurrently, keeps the 
 loader would select and, given the previous per-customer ``LoadState``, only the new or changed
 ones. The files are then packed into read tasks by count and bytes, customers mixed, so one
 customer with many files spreads over many tasks. A task reads and parses its files with the
-single-process ``FileDocumentLoader`` over the planned listing, so the rows match it exactly.
+single-process ``FileDocumentLoader`` given the planned entries, so the rows match it exactly.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import asyncio
 import functools
 import math
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import pyarrow as pa
 from ray.data.block import BlockMetadata
@@ -62,27 +62,18 @@ class _Plan:
     error: CustomerError | None = None
 
 
-class _PlannedListing:
-    """A client whose listing is the planned entries: the loader reads exactly those."""
-
-    def __init__(self, client: AirbyteEmbeddedClient, entries: list[FileEntry]) -> None:
-        self._client = client
-        self._entries = entries
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-    async def iter_files(self, *args: Any, **kwargs: Any) -> AsyncIterator[FileEntry]:
-        for entry in self._entries:
-            yield entry
-
-
-def _loader(client: Any, source: FileSource, options: Mapping[str, Any]) -> FileDocumentLoader:
+def _loader(
+    client: AirbyteEmbeddedClient,
+    source: FileSource,
+    options: Mapping[str, Any],
+    entries: list[FileEntry] | None = None,
+) -> FileDocumentLoader:
     return FileDocumentLoader(
-        cast(AirbyteEmbeddedClient, client),
+        client,
         source.source_id,
         prefix=source.prefix,
         recursive=source.recursive,
+        entries=entries,
         **options,
     )
 
@@ -138,7 +129,7 @@ async def _read_group(
 ) -> list[dict[str, Any]]:
     source, entries = group
     client = client_for(credentials, source.workspace_id)
-    loader = _loader(_PlannedListing(client, entries), source, options)
+    loader = _loader(client, source, options, entries)
     try:
         documents = [document async for document in loader.alazy_load()]
     except AirbyteEmbeddedError as exc:

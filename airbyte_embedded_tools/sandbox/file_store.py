@@ -152,11 +152,16 @@ class FileStore:
             self._etags[str(file)] = (version, etag)
         return etag
 
-    def files(self) -> dict[str, Path]:
-        """Every file by key, sorted like S3 (by UTF-8 bytes); links leading outside and names
-        that are not UTF-8 are skipped."""
+    def files(self, prefix: str = "") -> dict[str, Path]:
+        """Every file by key (with ``prefix``: at least those under its folder), sorted like S3
+        (by UTF-8 bytes); links leading outside and names that are not UTF-8 are skipped.
+
+        Only the prefix's folder is walked, as S3 lists by prefix: a listing costs what it
+        returns, not what the whole store holds.
+        """
         found: dict[str, Path] = {}
-        for directory, _dirs, names in os.walk(self.root, followlinks=False):
+        folder = self.root.joinpath(*prefix.split("/")[:-1])
+        for directory, _dirs, names in os.walk(folder, followlinks=False):
             for name in names:
                 path = Path(directory) / name
                 resolved = path.resolve()
@@ -177,7 +182,7 @@ class FileStore:
         their common prefix (S3's ``delimiter=/``)."""
         check_key(prefix, allow_empty=True)
         start_after = decode_token(page_token) if page_token else None
-        files = self.files()
+        files = self.files(prefix)
         entries: list[str] = []
         for key in files:
             if not key.startswith(prefix):

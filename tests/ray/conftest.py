@@ -25,11 +25,11 @@ def ray_session() -> Iterator[None]:
 
 @pytest.fixture(scope="package")
 def customers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Customers]:
-    """The many-customer sandbox, shared by the tests that do not change its files."""
+    """The many-customer sandbox (20 tenants and acme), shared by the tests that change nothing."""
     yield from many_customers(tmp_path_factory.mktemp("customers"))
 
 
 @pytest.fixture
 def fresh_customers(tmp_path: Path) -> Iterator[Customers]:
-    """A many-customer sandbox of its own (for tests that change files or faults)."""
-    yield from many_customers(tmp_path, count=6)
+    """A small sandbox of its own (acme and 3 tenants), for tests that change files or faults."""
+    yield from many_customers(tmp_path, tenants=3)

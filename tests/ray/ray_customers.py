@@ -1,4 +1,6 @@
-"""The many-customer sandbox the Ray tests read from (one helper builds the tenants)."""
+"""The many-customer sandbox the Ray tests read from: ``Sandbox(tenants=N)``, one tenant
+workspace per customer (its own file source and Stripe source), plus the demo workspace as the
+customer ``acme`` whose files the tests write (a PDF, a binary and a broken PDF among them)."""
 
 from __future__ import annotations
 
@@ -11,61 +13,51 @@ from airbyte_embedded_tools.ray import Credentials, FileSource
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sandbox.seed_files import seed_documents
 
-CUSTOMERS = 24
+TENANTS = 20
 FIXED_MTIME = 1_750_000_000
+ACME = "acme"
 
 
 @dataclass
 class Customers:
-    """A running sandbox with ``CUSTOMERS`` customers' files, and how to reach them."""
+    """A running sandbox with its customers' files, and how to reach them."""
 
     sandbox: Sandbox
     root: Path
+    """The folder behind ``acme``'s file source (the tests may change it)."""
     credentials: Credentials
     sources: list[FileSource]
+    """``acme`` first, then one per tenant (customer name = tenant workspace name)."""
 
 
-def write_customer_files(root: Path, index: int) -> None:
-    """A few files of one customer: text of its own, a PDF, and for some a binary and a
-    broken PDF (skipped with a reason)."""
+def write_acme_files(root: Path) -> None:
+    """The demo workspace's files: text, a PDF, a binary and a broken PDF (the last two are
+    skipped with a reason)."""
     seeds = seed_documents()
-    folder = root / "customers" / f"c{index:02d}"
     files = {
-        "notes.md": f"# Customer {index}\n\nRenewal notes for customer {index}.\n".encode(),
-        "ticket.txt": f"Ticket for customer {index}: the export is slow.\n".encode(),
-        "data/profile.json": f'{{"customer": {index}, "plan": "pro"}}'.encode(),
+        "notes.md": b"# Acme\n\nRenewal notes for acme.\n",
+        "ticket.txt": b"Ticket for acme: the export is slow.\n",
         "contracts/order-form.pdf": seeds["contracts/globex-order-form.pdf"],
+        "images/logo.png": seeds["images/logo.png"],
+        "misc/broken.pdf": seeds["misc/broken.pdf"],
     }
-    if index % 3 == 0:
-        files["images/logo.png"] = seeds["images/logo.png"]
-    if index % 4 == 1:
-        files["misc/broken.pdf"] = seeds["misc/broken.pdf"]
     for name, content in files.items():
-        path = folder / name
+        path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         os.utime(path, (FIXED_MTIME, FIXED_MTIME))
 
 
-def many_customers(root: Path, count: int = CUSTOMERS) -> Iterator[Customers]:
-    """A sandbox serving ``count`` customers, alternating between the demo organization's two
-    workspaces, each customer under its own prefix of that workspace's file source.
-
-    The one place that builds the tenants: it becomes ``Sandbox(tenants=count)`` once the
-    sandbox has per-customer workspaces.
-    """
-    for index in range(count):
-        write_customer_files(root, index)
-    with Sandbox(files_dir=root) as sb:
-        workspaces = (sb.primary, sb.sibling_workspace)
-        sources = [
-            FileSource(
-                customer=f"customer-{index:02d}",
-                workspace_id=workspaces[index % 2].workspace_id,
-                source_id=workspaces[index % 2].file_source_id,
-                prefix=f"customers/c{index:02d}/",
-            )
-            for index in range(count)
+def many_customers(root: Path, tenants: int = TENANTS) -> Iterator[Customers]:
+    """A sandbox serving ``acme`` and ``tenants`` tenant customers, each in its own workspace."""
+    write_acme_files(root)
+    with Sandbox(files_dir=root, tenants=tenants) as sb:
+        acme = FileSource(
+            customer=ACME, workspace_id=sb.workspace_id, source_id=sb.primary.file_source_id
+        )
+        sources = [acme] + [
+            FileSource(customer=t.name, workspace_id=t.workspace_id, source_id=t.file_source_id)
+            for t in sb.tenants
         ]
         credentials = Credentials(
             client_id=sb.client_id, client_secret=sb.client_secret, base_url=sb.base_url

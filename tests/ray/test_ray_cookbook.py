@@ -25,7 +25,7 @@ def test_the_pipeline_embeds_stores_and_answers(
     assert hits[0]["where"] == "contracts/acme-master-services-agreement.md"
     table = pq.read_table(store)
     customers = set(table.column("customer").to_pylist())
-    assert customers == {"acme", "acme-two"}
+    assert customers == {"acme", "tenant-0001", "tenant-0002"}
     wheres = set(table.column("where").to_pylist())
     assert any(w.startswith("in_") for w in wheres), "the invoices are in the store"
     assert len(table.column("vector")[0].as_py()) == 384
