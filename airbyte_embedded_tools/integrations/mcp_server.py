@@ -210,6 +210,7 @@ def run_mcp_server(
     allow_writes: bool = False,
     max_chars: int | None = None,
     auth_token: str | None = None,
+    workspace: str | None = None,
 ) -> None:
     """Serve until stdin closes (stdio) or Ctrl-C (HTTP), configured from the environment.
 
@@ -219,6 +220,8 @@ def run_mcp_server(
     printed once when not set). Over HTTP without credentials, each request's bearer token is
     its caller's Airbyte token. Sources: the arguments, else ``AIRBYTE_STRIPE_SOURCE_ID`` and
     ``AIRBYTE_FILE_SOURCE_ID``, else none pinned (``source_id`` required in every call).
+    ``workspace`` (a workspace name; needs client credentials) serves that one customer: the
+    calls use its scoped token (``client.for_workspace``), so no other workspace is reachable.
     """
     http = transport == "streamable-http"
     sources = sources_from_env(source_id=source_id, file_source_id=file_source_id)
@@ -233,15 +236,21 @@ def run_mcp_server(
     notes: list[str] = []
     client: AirbyteEmbeddedClient | None = None
     pool: httpx.AsyncClient | None = None
+    if workspace is not None and not credentials:
+        raise ConfigurationError(
+            "--workspace needs the server's client credentials (a scoped token is made for it)"
+        )
+    served: AirbyteEmbeddedClient | None = None
     if credentials is not None:
         client = AirbyteEmbeddedClient.from_env(base_url=api_url, **credentials)
+        served = client.for_workspace(workspace) if workspace is not None else client
         if http and auth_token is None:
             auth_token = secrets.token_urlsafe(32)
             notes.append(
                 f"callers must send 'Authorization: Bearer {auth_token}' (generated for this run; "
                 f"set {ENV_MCP_AUTH_TOKEN} to choose it)"
             )
-        server = create_mcp_server(client, auth_token=auth_token if http else None, **options)
+        server = create_mcp_server(served, auth_token=auth_token if http else None, **options)
     elif not http:
         raise ConfigurationError(
             f"no credentials: set {config.ENV_CLIENT_ID} and {config.ENV_CLIENT_SECRET} (or "

@@ -216,3 +216,16 @@ def test_no_traceback_when_the_client_goes_away(sandbox: Any) -> None:
         assert b'"serverInfo"' in proc.stdout
         assert proc.returncode == 0, proc.stderr.decode()
         assert b"Traceback" not in proc.stderr, proc.stderr.decode()
+
+
+async def test_one_workspace_served_with_the_servers_credentials(sandbox: Any) -> None:
+    """The seed's credentials and ``--workspace``: the calls use that customer's scoped token,
+    so its own sources answer and the demo workspace's are out of reach."""
+    sibling = sandbox.sibling_workspace
+    params = stdio_params(sandbox, "--workspace", sibling.workspace_name, env=seed_env(sandbox))
+    async with Client(params) as client:
+        own = await client.call_tool("files_list", {"source_id": sibling.file_source_id})
+        other = await client.call_tool("files_list", {"source_id": sandbox.file_source_id})
+    assert own.is_error is False, _text(own)
+    assert other.is_error is True
+    assert "not found" in _text(other)
