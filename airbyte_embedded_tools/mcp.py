@@ -1,6 +1,7 @@
 """MCP face: an MCP server (SDK 2.x) with the toolkit's tools.
 
-Tools ``apis_make_request``, ``files_list``, ``files_read``. Imported lazily; needs the ``mcp``
+Tools ``apis_make_request``, ``files_list``, ``files_read`` (and ``apis_write_request`` when
+the server allows writes). Imported lazily; needs the ``mcp``
 extra (``pip install 'airbyte-embedded-tools[mcp]'``).
 """
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from .integrations.mcp_server import (
         ENV_MCP_AUTH_TOKEN,
         MCP_TOOL_NAMES,
+        MCP_WRITE_TOOL,
         create_mcp_server,
         run_mcp_server,
         sources_from_env,
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_MCP_AUTH_TOKEN",
     "MCP_TOOL_NAMES",
+    "MCP_WRITE_TOOL",
     "create_mcp_server",
     "run_mcp_server",
     "sources_from_env",

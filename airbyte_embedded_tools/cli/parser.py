@@ -365,9 +365,13 @@ def _add_mcp(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--allow-writes",
         action="store_true",
-        help="let apis_make_request send methods other than GET/HEAD",
+        help="add apis_write_request: POST/DELETE, each with an idempotency_key (exactly once)",
     )
     p.add_argument("--max-chars", type=_positive_int, help="character budget per tool answer")
+    p.add_argument(
+        "--workspace",
+        help="with client credentials: serve this one customer workspace (by name) only",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

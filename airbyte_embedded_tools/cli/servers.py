@@ -61,5 +61,6 @@ def run_mcp(args: argparse.Namespace) -> int:
         allow_writes=args.allow_writes,
         max_chars=args.max_chars,
         auth_token=args.auth_token,
+        workspace=args.workspace,
     )
     return ExitCode.OK

@@ -23,7 +23,8 @@ from typing import Protocol
 
 import httpx
 
-from airbyte_embedded_tools import config, wire
+from airbyte_embedded_tools import config
+from airbyte_embedded_tools._wire import credential_problem
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import ClientLike
 
@@ -55,7 +56,7 @@ def bearer_token(headers: Mapping[str, str] | None) -> str | None:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None
-    return token if wire.credential_problem(token, in_header=True) is None else None
+    return token if credential_problem(token, in_header=True) is None else None
 
 
 def _fingerprint(token: str) -> str:

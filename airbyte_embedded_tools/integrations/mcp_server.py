@@ -25,7 +25,7 @@ from airbyte_embedded_tools._version import __version__
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source, resolve_sources
-from airbyte_embedded_tools.tools import DEFAULT_MAX_CHARS, Approver, ClientLike
+from airbyte_embedded_tools.tools import DEFAULT_MAX_CHARS, ClientLike, ToolkitOptions
 
 from .mcp_auth import (
     CallerClients,
@@ -36,11 +36,12 @@ from .mcp_auth import (
     shared_pool,
 )
 from .mcp_sdk import AuthSettings, MCPServer, TokenVerifier
-from .mcp_tools import MCP_TOOL_NAMES, ToolOptions, mcp_tools
+from .mcp_tools import MCP_TOOL_NAMES, MCP_WRITE_TOOL, has_write_tool, mcp_tools
 
 __all__ = [
     "ENV_MCP_AUTH_TOKEN",
     "MCP_TOOL_NAMES",
+    "MCP_WRITE_TOOL",
     "SEED_CLIENT_ID",
     "SEED_CLIENT_SECRET",
     "create_mcp_server",
@@ -73,23 +74,24 @@ def sources_from_env(
 
 def create_mcp_server(
     client: ClientLike | None = None,
+    options: ToolkitOptions | None = None,
+    /,
     *,
-    sources: Mapping[str, Source | str] | None = None,
-    source_id: str | None = None,
-    file_source_id: str | None = None,
-    allow_writes: bool = False,
-    approve: Approver | None = None,
-    max_chars: int = DEFAULT_MAX_CHARS,
     name: str = SERVER_NAME,
     auth_token: str | None = None,
     base_url: str | None = None,
     http_client: httpx.AsyncClient | None = None,
+    **fields: Any,
 ) -> MCPServer:
     """An ``MCPServer`` with ``apis_make_request``, ``files_list`` and ``files_read``.
 
-    Sources bind as for the toolkit (``sources={"stripe": id, "contracts": id}`` or the
-    ``source_id``/``file_source_id`` shortcuts); with none, every tool takes a required
-    ``source_id``. Read-only unless ``allow_writes`` or ``approve``.
+    The toolkit's options (one ``ToolkitOptions``, or its fields as keywords): sources bind as
+    for the toolkit (``sources={"stripe": id, "contracts": id}`` or the ``source_id``/
+    ``file_source_id`` shortcuts); with none, every tool takes a required ``source_id``.
+    Read-only unless ``allow_writes``, ``approve`` or ``dry_run``: then ``apis_write_request``
+    sends the writes (POST/DELETE, each with the caller's ``idempotency_key``), ``approve``
+    seeing each ``WriteRequest`` first, ``dry_run`` answering with it instead of sending it.
+    The tools keep the hosted server's names (``names`` is refused).
 
     With ``client`` (its owner closes it), every call uses it; ``auth_token`` then makes HTTP
     callers present that bearer secret. Without ``client``, each HTTP request must carry its
@@ -97,10 +99,17 @@ def create_mcp_server(
     ``base_url`` over ``http_client`` (one pool shared by all callers, e.g.
     ``mcp_auth.shared_pool()``; its owner closes it).
     """
-    options = ToolOptions(allow_writes=allow_writes, approve=approve, max_chars=max_chars)
+    opts = ToolkitOptions.of(options, fields)
+    if opts.names is not None:
+        raise ConfigurationError("the MCP tools keep the hosted server's names: drop names=")
     pinned = None
-    if sources is not None or source_id is not None or file_source_id is not None:
-        pinned = resolve_sources(sources, source_id=source_id, file_source_id=file_source_id)
+    if opts.sources is not None or opts.source_id is not None or opts.file_source_id is not None:
+        pinned = resolve_sources(
+            opts.sources,
+            source_id=opts.source_id,
+            file_source_id=opts.file_source_id,
+            connector=opts.connector,
+        )
     clients: ClientSource
     verifier: TokenVerifier | None
     if client is not None:
@@ -124,12 +133,12 @@ def create_mcp_server(
             http_client=http_client,
         )
         verifier, issuer = CallerTokenVerifier(), base_url
-    tools = mcp_tools(clients, template_client, sources=pinned, options=options)
+    tools = mcp_tools(clients, template_client, sources=pinned, options=opts)
     return MCPServer(
         name,
         title="Airbyte Embedded tools",
         version=__version__,
-        instructions=_instructions(pinned, options, per_caller=client is None),
+        instructions=_instructions(pinned, opts, per_caller=client is None),
         tools=[tool.sdk_tool() for tool in tools],
         token_verifier=verifier,
         # The SDK's bearer check (401 + WWW-Authenticate); no OAuth metadata is published.
@@ -143,13 +152,20 @@ def _base_url_of(client: ClientLike) -> str:
 
 
 def _instructions(
-    pinned: Mapping[str, Source] | None, options: ToolOptions, *, per_caller: bool
+    pinned: Mapping[str, Source] | None, options: ToolkitOptions, *, per_caller: bool
 ) -> str:
     if pinned is None:
         where = "pass the customer's Airbyte source id as `source_id` in every call"
     else:
         where = ", ".join(f"'{n}' (id {s.id})" for n, s in pinned.items())
-    writes = "apis_make_request may write when asked" if options.writes else "all read-only"
+    if not has_write_tool(options):
+        writes = "all read-only"
+    elif options.dry_run:
+        writes = f"{MCP_WRITE_TOOL} shows the writes it would send and sends none (dry run)"
+    elif options.allow_writes:
+        writes = f"{MCP_WRITE_TOOL} writes, only when the user asks"
+    else:
+        writes = f"{MCP_WRITE_TOOL} writes once the user approves each one"
     caller = "; each HTTP request acts with its caller's own Airbyte token" if per_caller else ""
     return (
         f"Tools over a customer's data connected through Airbyte Embedded ({where}); "
@@ -194,6 +210,7 @@ def run_mcp_server(
     allow_writes: bool = False,
     max_chars: int | None = None,
     auth_token: str | None = None,
+    workspace: str | None = None,
 ) -> None:
     """Serve until stdin closes (stdio) or Ctrl-C (HTTP), configured from the environment.
 
@@ -203,6 +220,8 @@ def run_mcp_server(
     printed once when not set). Over HTTP without credentials, each request's bearer token is
     its caller's Airbyte token. Sources: the arguments, else ``AIRBYTE_STRIPE_SOURCE_ID`` and
     ``AIRBYTE_FILE_SOURCE_ID``, else none pinned (``source_id`` required in every call).
+    ``workspace`` (a workspace name; needs client credentials) serves that one customer: the
+    calls use its scoped token (``client.for_workspace``), so no other workspace is reachable.
     """
     http = transport == "streamable-http"
     sources = sources_from_env(source_id=source_id, file_source_id=file_source_id)
@@ -217,15 +236,21 @@ def run_mcp_server(
     notes: list[str] = []
     client: AirbyteEmbeddedClient | None = None
     pool: httpx.AsyncClient | None = None
+    if workspace is not None and not credentials:
+        raise ConfigurationError(
+            "--workspace needs the server's client credentials (a scoped token is made for it)"
+        )
+    served: AirbyteEmbeddedClient | None = None
     if credentials is not None:
         client = AirbyteEmbeddedClient.from_env(base_url=api_url, **credentials)
+        served = client.for_workspace(workspace) if workspace is not None else client
         if http and auth_token is None:
             auth_token = secrets.token_urlsafe(32)
             notes.append(
                 f"callers must send 'Authorization: Bearer {auth_token}' (generated for this run; "
                 f"set {ENV_MCP_AUTH_TOKEN} to choose it)"
             )
-        server = create_mcp_server(client, auth_token=auth_token if http else None, **options)
+        server = create_mcp_server(served, auth_token=auth_token if http else None, **options)
     elif not http:
         raise ConfigurationError(
             f"no credentials: set {config.ENV_CLIENT_ID} and {config.ENV_CLIENT_SECRET} (or "

@@ -5,6 +5,10 @@ read-only default are the toolkit's own. Only the arguments change: every tool t
 ``source_id`` and ``apis_make_request`` takes ``url`` (``path`` is accepted as its alias), as
 Airbyte's hosted Embedded MCP names them; texts name the arguments the same way.
 
+Writes stay off unless the server allows them (``allow_writes``, ``approve`` or ``dry_run``):
+then a separate ``apis_write_request`` (POST/DELETE, a required ``idempotency_key``, annotated
+as a destructive, idempotent write) carries them, and ``apis_make_request`` stays GET/HEAD only.
+
 Sources are either **pinned** by the server (``source_id`` picks one of them by id or name, and
 may be left out when one is pinned) or **open** (none pinned: ``source_id`` is required, and
 Airbyte decides whether the caller's credentials reach it). The client comes from a
@@ -22,17 +26,17 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from airbyte_embedded_tools._upstream import CONNECTOR_RULES, IDEMPOTENCY_HEADER, READ_METHODS
 from airbyte_embedded_tools.errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
 from airbyte_embedded_tools.tools import (
-    DEFAULT_MAX_CHARS,
     AirbyteEmbeddedTools,
     AirbyteTool,
-    Approver,
     ClientLike,
     ListFilesTool,
     ProxyApiRequestTool,
     ReadFileTool,
+    ToolkitOptions,
     ToolResult,
 )
 
@@ -46,7 +50,7 @@ from .mcp_results import (
 )
 from .mcp_sdk import CallToolResult, Context, TextContent, Tool, ToolAnnotations
 
-__all__ = ["MCP_TOOL_NAMES", "McpTool", "ToolOptions", "mcp_tools"]
+__all__ = ["MCP_TOOL_NAMES", "MCP_WRITE_TOOL", "McpTool", "has_write_tool", "mcp_tools"]
 
 MCP_TOOL_NAMES: dict[str, str] = {
     "proxy_api_request": "apis_make_request",
@@ -54,6 +58,15 @@ MCP_TOOL_NAMES: dict[str, str] = {
     "read_file": "files_read",
 }
 """Neutral tool name -> MCP tool name (the hosted Embedded MCP's ``apis_make_request``)."""
+MCP_WRITE_TOOL = "apis_write_request"
+"""The write tool, registered only when the server allows writes."""
+_WRITE_NAMES = {**MCP_TOOL_NAMES, ProxyApiRequestTool.default_name: MCP_WRITE_TOOL}
+_READ_ONLY = ("GET", "HEAD")
+_WRITES = ("POST", "DELETE")
+"""The write methods of the write tool (Stripe's: POST creates or updates, DELETE deletes)."""
+KEY_ARGUMENT = "idempotency_key"
+_REJECTED_TOKEN_TEXT = "rejected (401) and cannot be refreshed"  # noqa: S105 - not a secret
+"""The client's words for a token it was given that Airbyte refused (a per-caller server's)."""
 
 SOURCE_ARGUMENT = "source_id"
 _RENAMED: dict[str, dict[str, str]] = {ProxyApiRequestTool.default_name: {"path": "url"}}
@@ -76,31 +89,6 @@ _OPEN_SOURCE_TEXT: dict[SourceKind, str] = {
 }
 
 
-@dataclass(frozen=True)
-class ToolOptions:
-    """The toolkit options the server passes to every neutral tool it builds."""
-
-    allow_writes: bool = False
-    approve: Approver | None = None
-    max_chars: int = DEFAULT_MAX_CHARS
-
-    @property
-    def writes(self) -> bool:
-        """Whether ``apis_make_request`` may send a write at all."""
-        return self.allow_writes or self.approve is not None
-
-    def toolkit(self, client: ClientLike, sources: Mapping[str, Source]) -> AirbyteEmbeddedTools:
-        """The neutral toolkit over ``client`` for ``sources``, its tools under MCP names."""
-        return AirbyteEmbeddedTools(
-            client,
-            sources=sources,
-            allow_writes=self.allow_writes,
-            approve=self.approve,
-            max_chars=self.max_chars,
-            names=MCP_TOOL_NAMES,
-        )
-
-
 class _ArgumentProblem(Exception):
     """The MCP arguments cannot be handed to the neutral tool; the message says why."""
 
@@ -116,13 +104,21 @@ class McpTool:
     input_schema: dict[str, Any]
     read_only: bool
     clients: ClientSource
-    options: ToolOptions
+    options: ToolkitOptions
     pinned: dict[str, Source] | None
     """The sources the server binds (None: open, the caller names one by id)."""
     fixed_tool: AirbyteTool[Any] | None = None
     """Built once when both the client and the sources are fixed."""
     renames: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    methods: tuple[str, ...] | None = None
+    """The HTTP methods this API tool sends (None: not an API tool)."""
+    other: str | None = None
+    """The API tool that sends the other methods (None: no write tool on this server)."""
+
+    @property
+    def writes(self) -> bool:
+        return self.methods == _WRITES
 
     @property
     def in_texts(self) -> dict[str, str]:
@@ -154,6 +150,12 @@ class McpTool:
             return ToolResult.error(str(exc))
         except AirbyteEmbeddedError as exc:  # e.g. a caller's token the client cannot send
             return ToolResult.error(f"Error: {self.name} cannot run: {exc}")
+        if result.is_error and not self.clients.fixed and _REJECTED_TOKEN_TEXT in result.content:
+            return ToolResult.error(
+                f"Error: {self.name} failed: the bearer token you sent was rejected (401): send "
+                "a valid Airbyte application or scoped token ('Authorization: Bearer <token>'). "
+                "Do not retry with the same token."
+            )
         if self.pinned is None:  # the caller gave the id: no need to hide it behind a name
             text = result.content.replace(f"<source '{source.id}'>", source.id)
             result = result.model_copy(update={"content": text})
@@ -163,6 +165,8 @@ class McpTool:
         """The neutral tool's keyword arguments and the source, from the MCP arguments."""
         given = dict(arguments)
         source = self._source(given.pop(SOURCE_ARGUMENT, None))
+        key = given.pop(KEY_ARGUMENT, None) if self.writes else None
+        method = self._method(given)
         for alias, target in self.aliases.items():
             if alias in given:
                 value = given.pop(alias)
@@ -180,7 +184,59 @@ class McpTool:
         }
         if self.pinned is not None and len(self.pinned) > 1:
             kwargs["source"] = next(n for n, s in self.pinned.items() if s is source)
+        if self.writes:
+            kwargs["headers"] = self._keyed(kwargs.get("headers"), key, method, source)
         return kwargs, source
+
+    def _method(self, given: dict[str, Any]) -> str | None:
+        """The method of an API call, refused (nothing sent) when the other tool sends it."""
+        if self.methods is None:
+            return None
+        raw = given.get("method")
+        method = raw.strip().upper() if isinstance(raw, str) else raw
+        if method is None and self.writes:
+            raise _ArgumentProblem(
+                f"Error: `method` is required: one of {', '.join(_WRITES)}. Nothing was sent."
+            )
+        method = method or "GET"
+        if method in self.methods or self.other is None:
+            return str(method)  # unknown ones: the neutral tool names the valid ones
+        if self.writes and method in READ_METHODS:
+            raise _ArgumentProblem(
+                f"Error: {self.name} only writes ({', '.join(_WRITES)}); read with "
+                f"{self.other} instead. Nothing was sent."
+            )
+        if not self.writes and method not in READ_METHODS:
+            raise _ArgumentProblem(
+                f"Error: {self.name} only reads ({', '.join(_READ_ONLY)}); send this {method} "
+                f"with {self.other} (give it an `{KEY_ARGUMENT}`). Nothing was sent."
+            )
+        return str(method)
+
+    def _keyed(self, headers: Any, key: Any, method: str | None, source: Source) -> Any:
+        """The headers of a write with the caller's ``idempotency_key`` as ``Idempotency-Key``
+        (where the connector takes keys for ``method``; Stripe: POST)."""
+        if not isinstance(key, str) or not key.strip() or len(key) > 255:
+            raise _ArgumentProblem(
+                f"Error: `{KEY_ARGUMENT}` is required: a text of 1-255 characters naming this "
+                "one write (e.g. 'create-customer-jenny-rosen'). Calling again with the same key "
+                "and arguments replays the first answer instead of writing twice. Nothing was "
+                "sent."
+            )
+        rules = CONNECTOR_RULES.get(source.connector or "")
+        if rules is None or method not in rules.key_methods:
+            return headers  # e.g. DELETE: idempotent by itself, Stripe ignores keys there
+        if headers is not None and not isinstance(headers, dict):
+            return headers  # the neutral tool says what is wrong with them
+        sent = dict(headers or {})
+        other = {v for k, v in sent.items() if k.lower() == IDEMPOTENCY_HEADER.lower()}
+        if other - {key}:
+            raise _ArgumentProblem(
+                f"Error: `{KEY_ARGUMENT}` and the {IDEMPOTENCY_HEADER} header disagree; give "
+                f"only `{KEY_ARGUMENT}`. Nothing was sent."
+            )
+        sent = {k: v for k, v in sent.items() if k.lower() != IDEMPOTENCY_HEADER.lower()}
+        return {**sent, IDEMPOTENCY_HEADER: key}
 
     def _source(self, given: Any) -> Source:
         """The source a ``source_id`` argument names (pinned: by id or name; open: its id)."""
@@ -211,7 +267,7 @@ class McpTool:
         if self.fixed_tool is not None:
             return self.fixed_tool
         sources = self.pinned if self.pinned is not None else {source.id: source}
-        return _pick(self.options.toolkit(client, sources), self.name)
+        return _pick(_toolkit(client, sources, self.options, writes=self.writes), self.name)
 
     def sdk_tool(self) -> Tool:
         """This tool as the SDK's ``Tool``: its own schema, an output schema, annotations."""
@@ -249,7 +305,8 @@ class _SdkTool(Tool):
             annotations=ToolAnnotations(
                 read_only_hint=tool.read_only,
                 destructive_hint=not tool.read_only,
-                idempotent_hint=tool.read_only,
+                # reads; and writes carry a caller's key: the same call again replays the answer
+                idempotent_hint=True,
                 open_world_hint=True,
             ),
             structured_output=True,
@@ -265,22 +322,45 @@ class _SdkTool(Tool):
         return self.fn_metadata.convert_result(result) if convert_result else result
 
 
+def has_write_tool(options: ToolkitOptions) -> bool:
+    """Whether the server registers ``apis_write_request`` (writes allowed, approved or dry)."""
+    return options.allow_writes or options.approve is not None or options.dry_run
+
+
+def _toolkit(
+    client: ClientLike, sources: Mapping[str, Source], options: ToolkitOptions, *, writes: bool
+) -> AirbyteEmbeddedTools:
+    """The neutral toolkit over ``client`` for ``sources``: the write tool's (the server's write
+    options) or the read tools' (read-only whatever the options), under MCP names."""
+    update: dict[str, Any] = {"sources": sources, "source_id": None, "file_source_id": None}
+    if writes:
+        update["names"] = _WRITE_NAMES
+    else:
+        update.update(names=MCP_TOOL_NAMES, allow_writes=False, approve=None, dry_run=False)
+    return AirbyteEmbeddedTools(client, options.model_copy(update=update))
+
+
 def mcp_tools(
     clients: ClientSource,
     template_client: ClientLike,
     *,
     sources: Mapping[str, Source] | None,
-    options: ToolOptions,
+    options: ToolkitOptions,
 ) -> list[McpTool]:
-    """The MCP tools for the pinned ``sources`` (their kinds only), or all three when open."""
+    """The MCP tools for the pinned ``sources`` (their kinds only), or all three when open;
+    and ``apis_write_request`` beside ``apis_make_request`` when the server allows writes."""
     pinned = dict(sources) if sources else None
-    if pinned is not None:
-        templates = options.toolkit(template_client, pinned).get_tools()
-    else:
-        placeholder = {"source": Source.api("source"), "files": Source.files("files")}
-        templates = options.toolkit(template_client, placeholder).get_tools()
+    template_sources = pinned or {"source": Source.api("source"), "files": Source.files("files")}
+    write_tool = has_write_tool(options)
+    templates = [
+        (t, False)
+        for t in _toolkit(template_client, template_sources, options, writes=False).get_tools()
+    ]
+    if write_tool:
+        written = _toolkit(template_client, template_sources, options, writes=True)
+        templates += [(t, True) for t in written.get_tools() if t.name == MCP_WRITE_TOOL]
     out: list[McpTool] = []
-    for template in templates:
+    for template, writes in templates:
         default = type(template).default_name
         renames = _RENAMED.get(default, {})
         kind = _KINDS[default]
@@ -292,6 +372,19 @@ def mcp_tools(
                 "(the user or the instructions say which); Airbyte checks that the credentials "
                 "may use it."
             )
+        methods: tuple[str, ...] | None = None
+        other: str | None = None
+        if kind == "api":
+            methods = _WRITES if writes else _READ_ONLY
+            if write_tool:
+                other = MCP_TOOL_NAMES[default] if writes else MCP_WRITE_TOOL
+                description += (
+                    f" Give a unique `{KEY_ARGUMENT}` per write: the same key again replays the "
+                    "first answer, so a write never happens twice. Reads: "
+                    f"{other}."
+                    if writes
+                    else f" Writes (POST, DELETE): {other}."
+                )
         bound = {n: s for n, s in pinned.items() if s.kind == kind} if pinned else None
         out.append(
             McpTool(
@@ -299,14 +392,16 @@ def mcp_tools(
                 name=template.name,
                 kind=kind,
                 description=description,
-                input_schema=_input_schema(template, bound, renames),
-                read_only=kind != "api" or not options.writes,
+                input_schema=_input_schema(template, bound, renames, methods),
+                read_only=not writes or options.dry_run,
                 clients=clients,
                 options=options,
                 pinned=bound,
                 fixed_tool=template if clients.fixed and pinned is not None else None,
                 renames=renames,
                 aliases=_ALIASES.get(default, {}),
+                methods=methods,
+                other=other,
             )
         )
     return out
@@ -352,9 +447,14 @@ def _decoded(value: Any, prop: Mapping[str, Any] | None) -> Any:
 
 
 def _input_schema(
-    tool: AirbyteTool[Any], pinned: Mapping[str, Source] | None, renames: Mapping[str, str]
+    tool: AirbyteTool[Any],
+    pinned: Mapping[str, Source] | None,
+    renames: Mapping[str, str],
+    methods: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """The neutral tool's JSON schema with ``source_id`` first and the MCP argument names."""
+    """The neutral tool's JSON schema with ``source_id`` first and the MCP argument names;
+    an API tool's ``method`` narrowed to ``methods`` (the write tool's required, with its
+    ``idempotency_key``; the read tool without ``body``)."""
     schema = copy.deepcopy(tool.args_model.model_json_schema())
     properties: dict[str, Any] = schema.get("properties", {})
     required: list[str] = [r for r in schema.get("required", []) if r != "source"]
@@ -378,6 +478,8 @@ def _input_schema(
         if key in renames:
             value = {**value, "title": renames[key].replace("_", " ").title()}
         renamed[renames.get(key, key)] = value
+    if methods is not None:
+        _narrow_methods(renamed, required, methods)
     schema["properties"] = renamed
     schema["required"] = ([SOURCE_ARGUMENT] if source_required else []) + [
         renames.get(r, r) for r in required
@@ -387,3 +489,33 @@ def _input_schema(
     schema["title"] = f"{tool.name}Arguments"
     schema.pop("description", None)
     return schema
+
+
+def _narrow_methods(
+    properties: dict[str, Any], required: list[str], methods: tuple[str, ...]
+) -> None:
+    """``method`` limited to ``methods``: GET/HEAD for the read tool (no ``body``), POST/DELETE
+    for the write tool (``method`` and ``idempotency_key`` required)."""
+    method = {k: v for k, v in properties["method"].items() if k != "default"}
+    method["enum"] = list(methods)
+    if methods == _WRITES:
+        method["description"] = "POST creates or updates an object; DELETE deletes one."
+        properties["method"] = method
+        properties[KEY_ARGUMENT] = {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "title": "Idempotency Key",
+            "description": (
+                "A key naming this one write, unique per intended write (e.g. "
+                "'create-customer-jenny-rosen-1'); sent as Stripe's Idempotency-Key. Calling "
+                "again with the same key and arguments replays the first answer: nothing is "
+                "written twice."
+            ),
+        }
+        required[:0] = ["method", KEY_ARGUMENT]
+    else:
+        method["default"] = "GET"
+        method["description"] = "GET reads; HEAD reads only the status and headers."
+        properties["method"] = method
+        properties.pop("body", None)

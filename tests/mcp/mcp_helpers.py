@@ -206,7 +206,8 @@ def mcp1_python() -> Path:
     """The python of a virtualenv with the 1.x client generation, created once and cached.
 
     Kept under the temp dir (or ``$AIRBYTE_EMBEDDED_MCP1_VENV``'s parent dir), keyed by the
-    requirements and this Python's version; a lock makes parallel test runs create it once.
+    requirements and this Python's version; a lock makes parallel test runs create it once, and
+    every 1.x test (stdio and HTTP) shares it through the session fixture ``mcp1``.
     """
     key_text = json.dumps([MCP1_REQUIREMENTS, sys.version_info[:2]])
     key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
@@ -220,10 +221,10 @@ def mcp1_python() -> Path:
         if ready.exists() and python.exists():
             return python
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
+        # One pip call; the pip cache stays on (no --no-cache-dir), the version check off.
+        pip = [str(python), "-m", "pip", "install", "-q", "--no-input"]
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--no-input", *MCP1_REQUIREMENTS],
-            check=True,
-            timeout=900,
+            [*pip, "--disable-pip-version-check", *MCP1_REQUIREMENTS], check=True, timeout=900
         )
         ready.write_text(key_text, encoding="utf-8")
     return python

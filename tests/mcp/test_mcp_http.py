@@ -122,11 +122,13 @@ async def test_the_seeds_responses_call_with_the_callers_token(sandbox: Any) -> 
     assert api.structured_content["records"][0]["id"] == stripe_ids(sandbox, "invoices", 1)[0]
     assert files.is_error is False
     assert read.is_error is False
-    # a scoped token reaches its own workspace only
+    # a scoped token reaches its own workspace only (another's source is "not found")
     assert sibling.is_error is True
-    assert "another workspace" in _text(sibling)
+    assert "not found" in _text(sibling)
     assert rejected.is_error is True
-    assert "401" in _text(rejected)
+    assert "the bearer token you sent was rejected (401)" in _text(rejected)
+    assert "send a valid Airbyte application or scoped token" in _text(rejected)
+    assert "AIRBYTE_CLIENT_ID" not in _text(rejected)
     assert token not in log
     assert "Traceback" not in log
 
@@ -167,7 +169,7 @@ async def test_concurrent_callers_each_use_their_own_token(sandbox: Any) -> None
         assert len(batch) == 12
         assert [r for r in batch if r.is_error] == [], [_text(r) for r in batch if r.is_error]
     assert crossed.is_error is True
-    assert "another workspace" in _text(crossed)
+    assert "not found" in _text(crossed)
 
 
 def test_no_traceback_when_an_http_client_drops_a_call(sandbox: Any) -> None:

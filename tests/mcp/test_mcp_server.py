@@ -21,6 +21,7 @@ from airbyte_embedded_tools.integrations.mcp_auth import shared_pool
 from airbyte_embedded_tools.integrations.mcp_sdk import sdk_problem
 from airbyte_embedded_tools.integrations.mcp_server import create_mcp_server, sources_from_env
 from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools.tools import ToolkitOptions, WriteRequest
 
 
 def _text(result: Any) -> str:
@@ -187,9 +188,8 @@ async def test_open_server_takes_any_source_id(sandbox: Any) -> None:
         garbage = await server.call_tool("files_list", {"source_id": "../../etc"})
     assert ours.is_error is False, _text(ours)
     assert sibling.is_error is False, _text(sibling)
-    assert foreign.is_error is True
-    assert "403" in _text(foreign)
-    assert "another organization" in _text(foreign)
+    assert foreign.is_error is True  # another organization's source: "not found", no oracle
+    assert f"source '{sandbox.other_workspace.stripe_source_id}' not found" in _text(foreign)
     assert unknown.is_error is True
     assert f"source '{unknown_id}' not found" in _text(unknown)
     assert missing.is_error is True
@@ -318,3 +318,108 @@ def test_a_1x_sdk_is_refused_with_the_fix(mcp1: Path) -> None:
     assert "pip install 'airbyte-embedded-tools[mcp]'" in proc.stdout
     assert proc.returncode != 0
     assert proc.stderr.startswith("error: The MCP server needs the MCP SDK 2.x")
+
+
+async def test_writes_off_means_no_write_tool(sandbox: Any, client: Any) -> None:
+    from mcp import Client
+
+    server = create_mcp_server(client, ToolkitOptions(source_id=sandbox.stripe_source_id))
+    async with Client(server) as session:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        post = await session.call_tool(
+            "apis_make_request", {"method": "POST", "url": "/v1/customers"}
+        )
+    assert set(tools) == {"apis_make_request"}
+    annotations = tools["apis_make_request"].annotations
+    assert annotations is not None
+    assert (annotations.read_only_hint, annotations.destructive_hint) == (True, False)
+    assert post.is_error is True
+    assert "read-only" in _text(post)
+
+
+async def test_an_approver_sees_the_write_and_can_refuse(sandbox: Any, client: Any) -> None:
+    """The approval hook gets method, URL, body and the Idempotency-Key; a refusal is a
+    readable tool error and nothing reaches Stripe."""
+    from mcp import Client
+
+    seen: list[WriteRequest] = []
+
+    def refuse(write: WriteRequest) -> bool:
+        seen.append(write)
+        return False
+
+    server = create_mcp_server(client, source_id=sandbox.stripe_source_id, approve=refuse)
+    posts_before = len([r for r in sandbox.upstream_requests if r.method == "POST"])
+    created_before = len(sandbox.created_objects())
+    async with Client(server) as session:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        refused = await session.call_tool(
+            "apis_write_request",
+            {
+                "method": "POST",
+                "url": "/v1/customers",
+                "body": {"email": "refused@example.com"},
+                "idempotency_key": "approval-test-1",
+            },
+        )
+        keyless = await session.call_tool(
+            "apis_write_request", {"method": "POST", "url": "/v1/customers"}
+        )
+        read = await session.call_tool("apis_write_request", {"method": "GET", "url": "/v1/x"})
+    annotations = tools["apis_write_request"].annotations
+    assert annotations is not None
+    assert (annotations.read_only_hint, annotations.destructive_hint) == (False, True)
+    assert annotations.idempotent_hint is True
+    assert refused.is_error is True
+    assert "did not approve POST" in _text(refused)
+    assert "Nothing was sent" in _text(refused)
+    assert len(seen) == 1
+    write = seen[0]
+    assert (write.method, write.url) == ("POST", "https://api.stripe.com/v1/customers")
+    assert write.body == {"email": "refused@example.com"}
+    assert write.idempotency_key == "approval-test-1"
+    assert write.headers["Idempotency-Key"] == "approval-test-1"
+    assert keyless.is_error is True
+    assert "`idempotency_key` is required" in _text(keyless)
+    assert read.is_error is True
+    assert "read with apis_make_request" in _text(read)
+    assert len(seen) == 1  # neither reached the approver
+    assert len([r for r in sandbox.upstream_requests if r.method == "POST"]) == posts_before
+    assert len(sandbox.created_objects()) == created_before
+
+
+async def test_a_dry_run_answers_with_what_would_be_sent(sandbox: Any, client: Any) -> None:
+    from mcp import Client
+
+    server = create_mcp_server(client, source_id=sandbox.stripe_source_id, dry_run=True)
+    created_before = len(sandbox.created_objects())
+    async with Client(server) as session:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        dry = await session.call_tool(
+            "apis_write_request",
+            {
+                "method": "POST",
+                "url": "/v1/customers",
+                "body": {"email": "dry@example.com"},
+                "idempotency_key": "dry-run-1",
+            },
+        )
+    annotations = tools["apis_write_request"].annotations
+    assert annotations is not None
+    assert annotations.read_only_hint is True  # a dry run sends nothing
+    assert dry.is_error is False, _text(dry)
+    text = _text(dry)
+    assert text.startswith("DRY RUN: nothing was sent.")
+    assert "POST https://api.stripe.com/v1/customers" in text
+    assert "Idempotency-Key: dry-run-1" in text
+    assert '"email":"dry@example.com"' in text.replace(" ", "")
+    assert len(sandbox.created_objects()) == created_before
+
+
+def test_options_are_the_toolkits(client: Any) -> None:
+    with pytest.raises(ConfigurationError, match="not both"):
+        create_mcp_server(client, ToolkitOptions(), allow_writes=True)
+    with pytest.raises(ConfigurationError, match="allow_write"):
+        create_mcp_server(client, allow_write=True)
+    with pytest.raises(ConfigurationError, match="names"):
+        create_mcp_server(client, names={"read_file": "x"})

@@ -35,10 +35,13 @@ async def test_tools_listed_with_the_toolkit_schemas(sandbox: Any) -> None:
     api = tools["apis_make_request"].input_schema["properties"]
     assert list(api)[:3] == ["source_id", "method", "url"]
     neutral = ProxyApiRequestInput.model_json_schema()["properties"]
+    assert "body" not in api  # writes go through apis_write_request, when allowed
+    assert api["method"]["enum"] == ["GET", "HEAD"]
     for key, prop in neutral.items():
+        if key in ("body", "method"):
+            continue
         mine = api["url" if key == "path" else key]
         assert mine["description"] == prop["description"]
-        assert mine.get("enum") == prop.get("enum")
     listing = tools["files_list"].input_schema["properties"]
     assert {k: v for k, v in listing.items() if k != "source_id"} == (
         ListFilesInput.model_json_schema()["properties"]
@@ -109,21 +112,43 @@ async def test_write_refused_and_errors_are_tool_errors(sandbox: Any) -> None:
     assert write_call.structured_content["status"] == "error"
 
 
-async def test_allow_writes_creates_a_customer(sandbox: Any) -> None:
+async def test_allow_writes_creates_a_customer_exactly_once(sandbox: Any) -> None:
+    """--allow-writes: a separate write tool, annotated as such; the same idempotency_key
+    again replays the first answer, so the emulator holds one new customer, not two."""
+    created_before = len(sandbox.created_objects())
+    email = "mcp-write-once@example.com"
+    write = {
+        "method": "POST",
+        "url": "/v1/customers",
+        "body": {"email": email},
+        "idempotency_key": "mcp-stdio-create-once",
+    }
     async with Client(stdio_params(sandbox, "--allow-writes")) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        created = await client.call_tool(
-            "apis_make_request",
-            {"method": "POST", "url": "/v1/customers", "body": {"email": "mcp-write@example.com"}},
+        first = await client.call_tool("apis_write_request", write)
+        again = await client.call_tool("apis_write_request", write)
+        by_read_tool = await client.call_tool(
+            "apis_make_request", {"method": "POST", "url": "/v1/customers"}
         )
-    annotations = tools["apis_make_request"].annotations
-    assert annotations is not None
-    assert annotations.read_only_hint is False
-    assert annotations.destructive_hint is True
-    assert created.is_error is False, _text(created)
-    body = created.structured_content["body"]
+    assert set(tools) == {"apis_make_request", "apis_write_request", "files_list", "files_read"}
+    reads, writes = tools["apis_make_request"].annotations, tools["apis_write_request"].annotations
+    assert reads is not None
+    assert writes is not None
+    assert (reads.read_only_hint, reads.destructive_hint) == (True, False)
+    assert (writes.read_only_hint, writes.destructive_hint) == (False, True)
+    assert (writes.idempotent_hint, writes.open_world_hint) == (True, True)
+    schema = tools["apis_write_request"].input_schema
+    assert schema["properties"]["method"]["enum"] == ["POST", "DELETE"]
+    assert {"method", "idempotency_key", "url"} <= set(schema["required"])
+    assert first.is_error is False, _text(first)
+    assert again.is_error is False, _text(again)
+    body = first.structured_content["body"]
     assert body["id"].startswith("cus_")
-    assert body["email"] == "mcp-write@example.com"
+    assert again.structured_content["body"]["id"] == body["id"]
+    created = sandbox.created_objects()[created_before:]
+    assert [(o["id"], o["email"]) for o in created] == [(body["id"], email)]
+    assert by_read_tool.is_error is True
+    assert "send this POST with apis_write_request" in _text(by_read_tool)
 
 
 async def test_the_seeds_mcp_json_works_as_written(sandbox: Any) -> None:
@@ -156,7 +181,7 @@ async def test_the_seeds_mcp_json_works_as_written(sandbox: Any) -> None:
     assert unnamed.is_error is True
     assert "`source_id` is required" in _text(unnamed)
     assert foreign.is_error is True
-    assert "403" in _text(foreign)
+    assert "not found" in _text(foreign)
 
 
 def test_no_traceback_when_the_client_goes_away(sandbox: Any) -> None:
@@ -191,3 +216,16 @@ def test_no_traceback_when_the_client_goes_away(sandbox: Any) -> None:
         assert b'"serverInfo"' in proc.stdout
         assert proc.returncode == 0, proc.stderr.decode()
         assert b"Traceback" not in proc.stderr, proc.stderr.decode()
+
+
+async def test_one_workspace_served_with_the_servers_credentials(sandbox: Any) -> None:
+    """The seed's credentials and ``--workspace``: the calls use that customer's scoped token,
+    so its own sources answer and the demo workspace's are out of reach."""
+    sibling = sandbox.sibling_workspace
+    params = stdio_params(sandbox, "--workspace", sibling.workspace_name, env=seed_env(sandbox))
+    async with Client(params) as client:
+        own = await client.call_tool("files_list", {"source_id": sibling.file_source_id})
+        other = await client.call_tool("files_list", {"source_id": sandbox.file_source_id})
+    assert own.is_error is False, _text(own)
+    assert other.is_error is True
+    assert "not found" in _text(other)
