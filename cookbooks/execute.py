@@ -98,6 +98,7 @@ def execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
         km=manager,
         timeout=CELL_TIMEOUT,
         record_timing=False,
+        coalesce_streams=True,  # one output per stream and cell, however the kernel flushed it
         resources={"metadata": {"path": str(path.parent)}},
     )
     saved = os.environ.copy()

@@ -23,7 +23,8 @@ from typing import Protocol
 
 import httpx
 
-from airbyte_embedded_tools import config, wire
+from airbyte_embedded_tools import _wire as wire
+from airbyte_embedded_tools import config
 from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import ClientLike
 
