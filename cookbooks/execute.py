@@ -50,7 +50,16 @@ class _ThisPythonSpecs(KernelSpecManager):
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # capture_fd_output off: what subprocesses (an MCP server, a worker) write to the
+            # kernel's stderr arrives in whichever cell runs then, if at all: keep it out
+            argv=[
+                sys.executable,
+                "-m",
+                "ipykernel_launcher",
+                "--IPKernelApp.capture_fd_output=False",
+                "-f",
+                "{connection_file}",
+            ],
             display_name="Python 3",
             language="python",
             name=kernel_name,

@@ -1,7 +1,8 @@
 """``cookbooks/ingest_files.py`` across processes: a persistent Chroma store and SQLite record
 manager make re-ingestion incremental (nothing unchanged is read or embedded, a changed file
-replaces only its own chunks, a removed file's chunks are deleted). Each run is a subprocess of its
-own; the notebook ``rag_ingestion`` also shows a run with nothing changed (it embeds nothing)."""
+replaces only its own chunks, a removed file's chunks are deleted). The first run is the script in
+a process of its own, the second ``ingest`` in this one: all it knows of the first is on disk. The
+notebook ``rag_ingestion`` shows the same runs, and one with nothing changed (it embeds nothing)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import pytest
 from chromadb import PersistentClient
 from chromadb.config import Settings
 
+from airbyte_embedded_tools import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
 from cookbooks.execute import COOKBOOKS
+from cookbooks.ingest_files import ingest
 
 SCRIPT = COOKBOOKS / "ingest_files.py"
 PREFIX = "contracts/"
@@ -61,7 +64,7 @@ def _stored(store: Path) -> dict[str, list[str]]:
     return chunks
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(300)
 def test_reingestion_is_incremental_across_processes(tmp_path: Path) -> None:
     store = tmp_path / "store"
     with Sandbox(large_file_size=0) as sb:
@@ -78,7 +81,13 @@ def test_reingestion_is_incremental_across_processes(tmp_path: Path) -> None:
         contract = sb.files_dir / CHANGED
         contract.write_text(contract.read_text() + "\n## 14. Amendment\n\nNotice is 90 days.\n")
         (sb.files_dir / REMOVED).unlink()
-        second = _run(sb, store)  # a new process: what it knows of the first is on disk
+        with SyncAirbyteEmbeddedClient(
+            client_id=sb.client_id,
+            client_secret=sb.client_secret,
+            workspace_id=sb.workspace_id,
+            base_url=sb.base_url,
+        ) as client:
+            second = ingest(store, sb.file_source_id, client, PREFIX)  # not the first's process
     assert second["files_read"] == [CHANGED]
     assert second["files_removed"] == [REMOVED]
     after = _stored(store)
