@@ -38,8 +38,16 @@ CELL_TIMEOUT = 240
 
 VARYING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"http://127\.0\.0\.1:\d+"), "http://127.0.0.1:PORT"),
+    (
+        re.compile(
+            r"Idempotency-Key: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+        ),
+        "Idempotency-Key: UUID4",
+    ),
 )
-"""What legitimately differs between two runs: the sandbox's free ports. Nothing else is masked."""
+"""What legitimately differs between two runs: the sandbox's free ports, and the random
+idempotency key a write is given (a uuid4 on the ``Idempotency-Key`` line). Nothing else is
+masked."""
 
 _TOKEN_RE = re.compile(r"sbx_[a-z]{3}_[A-Za-z0-9_-]{16,}")
 _MACHINE_PATH_RE = re.compile(r"(/work/|/root/|/tmp/|/home/|/Users/|[A-Z]:\\\\)")
