@@ -38,8 +38,16 @@ CELL_TIMEOUT = 240
 
 VARYING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"http://127\.0\.0\.1:\d+"), "http://127.0.0.1:PORT"),
+    (
+        re.compile(
+            r"Idempotency-Key: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+        ),
+        "Idempotency-Key: UUID4",
+    ),
 )
-"""What legitimately differs between two runs: the sandbox's free ports. Nothing else is masked."""
+"""What legitimately differs between two runs: the sandbox's free ports, and the random
+idempotency key a write is given (a uuid4 on the ``Idempotency-Key`` line). Nothing else is
+masked."""
 
 _TOKEN_RE = re.compile(r"sbx_[a-z]{3}_[A-Za-z0-9_-]{16,}")
 _MACHINE_PATH_RE = re.compile(r"(/work/|/root/|/tmp/|/home/|/Users/|[A-Z]:\\\\)")
@@ -50,7 +58,16 @@ class _ThisPythonSpecs(KernelSpecManager):
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # capture_fd_output off: what subprocesses (an MCP server, a worker) write to the
+            # kernel's stderr arrives in whichever cell runs then, if at all: keep it out
+            argv=[
+                sys.executable,
+                "-m",
+                "ipykernel_launcher",
+                "--IPKernelApp.capture_fd_output=False",
+                "-f",
+                "{connection_file}",
+            ],
             display_name="Python 3",
             language="python",
             name=kernel_name,
@@ -98,6 +115,7 @@ def execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
         km=manager,
         timeout=CELL_TIMEOUT,
         record_timing=False,
+        coalesce_streams=True,  # one output per stream and cell, however the kernel flushed it
         resources={"metadata": {"path": str(path.parent)}},
     )
     saved = os.environ.copy()

@@ -21,6 +21,7 @@ one JSON object. Needs the ``cookbooks`` extra (Chroma, the record manager, the 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 from pathlib import Path
@@ -63,11 +64,16 @@ class CountingEmbeddings(Embeddings):
         return self.inner.embed_query(text)
 
 
+@functools.cache
+def embedding_model() -> HuggingFaceEmbeddings:
+    """The local embedding model, loaded once per process however many runs or stores use it."""
+    return HuggingFaceEmbeddings(model_name=str(get_model_path()), model_kwargs={"device": "cpu"})
+
+
 def open_store(store_dir: Path) -> tuple[Chroma, SQLRecordManager, CountingEmbeddings]:
     """The persistent vector store and record manager in ``store_dir`` (created if missing)."""
     store_dir.mkdir(parents=True, exist_ok=True)
-    model = HuggingFaceEmbeddings(model_name=str(get_model_path()), model_kwargs={"device": "cpu"})
-    embeddings = CountingEmbeddings(model)
+    embeddings = CountingEmbeddings(embedding_model())
     vectors = Chroma(
         collection_name=COLLECTION,
         embedding_function=embeddings,
@@ -81,36 +87,39 @@ def open_store(store_dir: Path) -> tuple[Chroma, SQLRecordManager, CountingEmbed
     return vectors, records, embeddings
 
 
-def ingest(store_dir: Path, source_id: str, prefix: str = "") -> dict[str, Any]:
-    """One incremental run: read what changed, index its chunks, delete what was removed."""
+def ingest(
+    store_dir: Path, source_id: str, client: SyncAirbyteEmbeddedClient, prefix: str = ""
+) -> dict[str, Any]:
+    """One incremental run: read what changed, index its chunks, delete what was removed.
+
+    All it knows of earlier runs, in this process or another, is what ``store_dir`` holds."""
     vectors, records, embeddings = open_store(store_dir)
     state_file = store_dir / "load-state.json"
     state = LoadState.from_json(state_file.read_bytes()) if state_file.exists() else LoadState()
     splitter = RecursiveCharacterTextSplitter(chunk_size=800, chunk_overlap=80)
-    with SyncAirbyteEmbeddedClient.from_env() as client:
-        loader = AirbyteEmbeddedLoader(client, source_id, prefix=prefix, state=state)
-        documents = loader.load()  # only new and changed files are downloaded
-        for document in documents:
-            document.metadata = {k: document.metadata.get(k) for k in STABLE_METADATA}
-        result = index(
-            splitter.split_documents(documents),
-            records,
-            vectors,
-            cleanup="incremental",  # a changed file's old chunks go, other files are untouched
-            source_id_key="path",
-            key_encoder="sha256",
-        )
-        deleted = 0
-        for path in loader.removed:  # gone from the source: delete its chunks too
-            keys = records.list_keys(group_ids=[path])
-            if keys:
-                vectors.delete(keys)
-                records.delete_keys(keys)
-                deleted += len(keys)
-        if loader.state is not None:  # saved only once everything above is stored
-            tmp = state_file.with_suffix(".tmp")
-            tmp.write_text(loader.state.to_json(), encoding="utf-8")
-            tmp.replace(state_file)
+    loader = AirbyteEmbeddedLoader(client, source_id, prefix=prefix, state=state)
+    documents = loader.load()  # only new and changed files are downloaded
+    for document in documents:
+        document.metadata = {k: document.metadata.get(k) for k in STABLE_METADATA}
+    result = index(
+        splitter.split_documents(documents),
+        records,
+        vectors,
+        cleanup="incremental",  # a changed file's old chunks go, other files are untouched
+        source_id_key="path",
+        key_encoder="sha256",
+    )
+    deleted = 0
+    for path in loader.removed:  # gone from the source: delete its chunks too
+        keys = records.list_keys(group_ids=[path])
+        if keys:
+            vectors.delete(keys)
+            records.delete_keys(keys)
+            deleted += len(keys)
+    if loader.state is not None:  # saved only once everything above is stored
+        tmp = state_file.with_suffix(".tmp")
+        tmp.write_text(loader.state.to_json(), encoding="utf-8")
+        tmp.replace(state_file)
     return {
         "files_read": sorted(d.metadata["path"] for d in documents),
         "files_removed": sorted(loader.removed),
@@ -132,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     source_id = os.environ.get("AIRBYTE_FILE_SOURCE_ID")
     if not source_id:
         parser.error("set AIRBYTE_FILE_SOURCE_ID to the file source's id")
-    print(json.dumps(ingest(args.store, source_id, args.prefix)))
+    with SyncAirbyteEmbeddedClient.from_env() as client:
+        print(json.dumps(ingest(args.store, source_id, client, args.prefix)))
     return 0
 
 

@@ -70,20 +70,8 @@ def test_leaks_finds_what_must_not_be_stored() -> None:
     assert len(found) == 5, found
 
 
-UNSETTLED = {"mcp", "rag_ingestion"}
-"""Notebooks whose fresh outputs still differ from the stored ones in a way not yet pinned down
-(known open work): their comparison is expected to fail; every other check still runs."""
-
-
-def _compared(path: Path) -> Any:
-    if path.stem in UNSETTLED:
-        reason = "some output still varies between runs (to be pinned down)"
-        return pytest.param(path, marks=pytest.mark.xfail(reason=reason, strict=False))
-    return path
-
-
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("path", [_compared(p) for p in NOTEBOOKS], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_cookbook_run_prints_what_is_stored(
     path: Path, sandbox: Sandbox, record_property: Any
 ) -> None:
