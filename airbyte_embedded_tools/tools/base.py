@@ -20,10 +20,10 @@ from airbyte_embedded_tools.sync_client import ClientLike
 
 from .context import (
     NO_CUSTOMER,
-    PER_CUSTOMER_ID,
     CustomerContext,
     current_customer,
     customer_source,
+    is_slot,
 )
 from .guard import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
 from .messages import error_message
@@ -66,7 +66,7 @@ class AirbyteTool(ABC, Generic[InputT]):
         self._access = access_for(client)
         self.names = resolve_names(names)
         self.sources = self._bind(source, source_id, sources, connector)
-        slots = [src.id == PER_CUSTOMER_ID for src in self.sources.values()]
+        slots = [is_slot(src) for src in self.sources.values()]
         if any(slots) and not all(slots):
             raise ConfigurationError(
                 f"{type(self).__name__}: bind every source per customer or none of them"

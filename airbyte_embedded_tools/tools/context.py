@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 PER_CUSTOMER_ID = "<the run's customer>"
-"""The id of a source slot: the real id comes from each run's ``CustomerContext``."""
+"""What the id of a source slot starts with: the real id comes from each run's
+``CustomerContext``."""
 
 CustomerSources = Sequence[str] | Mapping[str, str]
 """The source names every customer binds: ``["stripe", "contracts"]`` (a connector's name is an
@@ -105,13 +106,19 @@ def customer_slots(spec: CustomerSources) -> dict[str, Source]:
     pairs = spec.items() if isinstance(spec, Mapping) else ((name, name) for name in spec)
     templates: dict[str, Source | str] = {}
     for name, kind in pairs:
+        slot_id = f"{PER_CUSTOMER_ID}:{name}"
         if kind == "files":
-            templates[name] = Source.files(PER_CUSTOMER_ID)
+            templates[name] = Source.files(slot_id)
         elif isinstance(spec, Mapping):
-            templates[name] = Source.api(PER_CUSTOMER_ID, connector=kind)
+            templates[name] = Source.api(slot_id, connector=kind)
         else:
-            templates[name] = PER_CUSTOMER_ID
+            templates[name] = slot_id
     return resolve_sources(templates)
+
+
+def is_slot(source: Source) -> bool:
+    """Whether ``source`` is a slot of ``customer_slots`` (its id comes from the run)."""
+    return source.id.startswith(PER_CUSTOMER_ID)
 
 
 def customer_source(customer: CustomerContext, name: str, slot: Source) -> Source:
