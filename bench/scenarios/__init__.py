@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("proxy_calls", "streaming", "small_files", "invoices", "import_time", "tool_output")
+MODULES = (
+    "proxy_calls",
+    "streaming",
+    "small_files",
+    "invoices",
+    "import_time",
+    "tool_output",
+    "tenants",
+)
 
 
 def load_all() -> None:

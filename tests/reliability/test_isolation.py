@@ -102,7 +102,8 @@ async def _call(
     from airbyte_embedded_tools.tools import AirbyteTool
 
     assert isinstance(org, AirbyteEmbeddedClient)
-    assert isinstance(api, AirbyteTool) and isinstance(listing, AirbyteTool)
+    assert isinstance(api, AirbyteTool)
+    assert isinstance(listing, AirbyteTool)
     context = _context(tenant)
     if draw < 0.80:
         result = await api.arun_for(

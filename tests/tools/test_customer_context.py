@@ -56,7 +56,9 @@ def _customers_then_answer(messages: list[BaseMessage]) -> AIMessage:
     if results:
         return AIMessage(content=f"answer: {results[-1].text}")
     args = {"path": "/v1/customers", "params": {"limit": 3}, "fields": ["description"]}
-    return AIMessage(content="", tool_calls=[{"name": "proxy_api_request", "args": args, "id": "c"}])
+    return AIMessage(
+        content="", tool_calls=[{"name": "proxy_api_request", "args": args, "id": "c"}]
+    )
 
 
 def _named_tenants(text: str, sb: Sandbox) -> set[str]:
@@ -70,11 +72,14 @@ def test_the_model_sees_no_customer_and_no_source_id(
     schemas = {t.name: t.tool_call_schema.model_json_schema() for t in toolkit.get_tools()}
     assert set(schemas) == {"proxy_api_request", "list_files", "read_file"}
     for name, schema in schemas.items():
-        text = json.dumps(schema) + next(t.description for t in toolkit.get_tools() if t.name == name)
+        text = json.dumps(schema) + next(
+            t.description for t in toolkit.get_tools() if t.name == name
+        )
         assert "runtime" not in schema.get("properties", {})
         assert not {"workspace", "workspace_id", "source_id"} & set(schema.get("properties", {}))
         for tenant in tenants_sandbox.tenants:
-            assert tenant.stripe_source_id not in text and tenant.name not in text
+            assert tenant.stripe_source_id not in text
+            assert tenant.name not in text
 
 
 async def test_one_agent_serves_interleaved_customers(
@@ -130,21 +135,21 @@ async def test_a_model_names_only_its_own_customers_sources(
     tenants_sandbox: Sandbox, org: AirbyteEmbeddedClient
 ) -> None:
     sb = tenants_sandbox
-    tools = AirbyteEmbeddedTools(
-        org, customer_sources={"stripe": "stripe", "billing_eu": "stripe"}
-    )
+    tools = AirbyteEmbeddedTools(org, customer_sources={"stripe": "stripe", "billing_eu": "stripe"})
     api = tools.get_tools()[0]
     assert isinstance(api, ProxyApiRequestTool)
     only_stripe = CustomerContext(workspace=sb.tenants[0].name, sources={"stripe": "x"})
     missing = await api.arun_for(only_stripe, source="billing_eu", path="/v1/customers")
-    assert missing.is_error and "no 'billing_eu' source is connected" in missing.content
+    assert missing.is_error
+    assert "no 'billing_eu' source is connected" in missing.content
     foreign = await api.arun_for(
         only_stripe, source="stripe", path="/v1/customers/" + sb.tenants[1].stripe_source_id
     )
     assert foreign.is_error  # "x" is no source of this workspace: the proxy refuses it
     assert sb.tenants[1].name not in foreign.content
     unknown = await api.arun_for(only_stripe, source="other", path="/v1/customers")
-    assert unknown.is_error and "source" in unknown.content
+    assert unknown.is_error
+    assert "source" in unknown.content
 
 
 async def test_a_customer_cannot_reach_another_customers_source(
@@ -168,9 +173,11 @@ def test_customer_context_and_slots_are_checked() -> None:
         CustomerContext(sources={"stripe": "x"})
     with pytest.raises(ConfigurationError, match="exactly one of workspace"):
         CustomerContext(workspace="a", workspace_id="b")
-    with pytest.raises(ConfigurationError, match="bind_customer takes a CustomerContext"):
-        with bind_customer("acme"):  # type: ignore[arg-type]
-            pass
+    with (
+        pytest.raises(ConfigurationError, match="bind_customer takes a CustomerContext"),
+        bind_customer("acme"),  # type: ignore[arg-type]
+    ):
+        pass
     with pytest.raises(ConfigurationError, match="customer_sources"):
         AirbyteEmbeddedTools(
             SyncAirbyteEmbeddedClient(token="t", base_url="http://127.0.0.1:1"),

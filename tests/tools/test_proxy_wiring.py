@@ -35,7 +35,8 @@ async def test_the_key_the_approval_saw_is_the_one_sent(
     result = await tool.arun(method="POST", path="/v1/customers", body={"email": email})
     assert not result.is_error, result.content
     (write,) = seen
-    assert write.idempotency_key and write.headers["Idempotency-Key"] == write.idempotency_key
+    assert write.idempotency_key
+    assert write.headers["Idempotency-Key"] == write.idempotency_key
     (sent,) = _posts(sandbox, before)
     assert sent["idempotency-key"] == write.idempotency_key
 
@@ -69,10 +70,8 @@ async def test_a_models_own_key_is_sent_once_and_a_conflict_reads_as_advice(
 async def test_an_answer_over_the_tools_cap_reads_as_advice(
     sandbox: Sandbox, client: AirbyteEmbeddedClient
 ) -> None:
-    assert DEFAULT_TOOL_MAX_RESPONSE_BYTES < client.max_response_bytes
-    tool = ProxyApiRequestTool(
-        client, source_id=sandbox.stripe_source_id, max_response_bytes=2_000
-    )
+    assert client.max_response_bytes > DEFAULT_TOOL_MAX_RESPONSE_BYTES
+    tool = ProxyApiRequestTool(client, source_id=sandbox.stripe_source_id, max_response_bytes=2_000)
     result = await tool.arun(path="/v1/customers", params={"limit": 100})
     assert result.is_error
     assert "larger than 2000 bytes" in result.content
