@@ -105,7 +105,8 @@ async def tenant_calls(conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
         per_tenant = None
     else:
         async with httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=POOL_LIMIT, max_keepalive_connections=20)
+            limits=httpx.Limits(max_connections=POOL_LIMIT, max_keepalive_connections=20),
+            timeout=httpx.Timeout(60.0, connect=10.0),  # the client's own default timeouts
         ) as http:
             app = await raw.fetch_token(http, conn)
             scoped: dict[str, str] = {}
