@@ -23,7 +23,9 @@ from airbyte_embedded_tools.tools import AirbyteEmbeddedTools, CustomerContext
 pytestmark = pytest.mark.reliability
 
 TENANTS = 100
-CALLS = int(os.environ.get("ISOLATION_CALLS", "10000"))
+CALLS = int(os.environ.get("ISOLATION_CALLS", "2000"))
+"""2,000 by default (minutes on a loaded 2-core machine: ~17 ms of CPU per call, tool and
+in-process sandbox together); ``ISOLATION_CALLS=10000`` for the full proof."""
 IN_FLIGHT = 50
 REVOKED = 2
 """The last tenants' workspaces are revoked before the run: all their calls must fail."""
@@ -40,7 +42,8 @@ def _context(tenant: SandboxTenant) -> CustomerContext:
     )
 
 
-async def test_ten_thousand_interleaved_calls_stay_with_their_tenant() -> None:
+@pytest.mark.timeout(1200)
+async def test_interleaved_calls_stay_with_their_tenant() -> None:
     with Sandbox(tenants=TENANTS) as sb:
         tenants = sb.tenants
         revoked = {t.name for t in tenants[-REVOKED:]}
