@@ -1,8 +1,9 @@
-"""Isolation you can prove: 100 tenants, 10,000 interleaved calls through per-customer tools (one
-toolkit over one organization client) and loaders over workspace views, with token expiry (each
-expired token answers 401 once, then the client refreshes that customer only) and revoked
-workspaces. Every answer names the tenant that asked; a revoked tenant fails readably while the
-others go on; the sandbox's access log shows no token of one workspace sent for another."""
+"""Isolation you can prove: 100 tenants, 2,000 (or 10,000) interleaved calls through
+per-customer tools (one toolkit over one organization client) and loaders over workspace views,
+with token expiry (each expired token answers 401 once, then the client refreshes that customer
+only) and revoked workspaces. Every answer names the tenant that asked; a revoked tenant fails
+readably while the others go on; the sandbox's access log shows no token of one workspace sent
+for another."""
 
 from __future__ import annotations
 
