@@ -52,12 +52,14 @@ if TYPE_CHECKING:
     )
     from .tools import (
         AirbyteEmbeddedTools,
+        CustomerContext,
         ListFilesTool,
         ProxyApiRequestTool,
         ReadFileTool,
         ToolkitOptions,
         ToolResult,
         WriteRequest,
+        bind_customer,
     )
 
 _DOCUMENTS = (
@@ -75,12 +77,14 @@ _DOCUMENTS = (
 )
 _TOOLS = (
     "AirbyteEmbeddedTools",
+    "CustomerContext",
     "ListFilesTool",
     "ProxyApiRequestTool",
     "ReadFileTool",
     "ToolResult",
     "ToolkitOptions",
     "WriteRequest",
+    "bind_customer",
 )
 
 # The tools and the loaders load on first use: a client-only program does not pay for them.
@@ -103,6 +107,7 @@ __all__ = [
     "ApiDocumentLoader",
     "AuthenticationError",
     "ConfigurationError",
+    "CustomerContext",
     "DocumentRecord",
     "FileChangedError",
     "FileContent",
@@ -138,4 +143,5 @@ __all__ = [
     "UpstreamError",
     "WriteRequest",
     "__version__",
+    "bind_customer",
 ]

@@ -17,17 +17,21 @@ if TYPE_CHECKING:
         AirbyteToolAdapter,
         to_langchain_tool,
     )
+    from .tools.context import CustomerContext, bind_customer
 
 _TOOLS = "airbyte_embedded_tools.integrations.langchain_tools"
 _LOADER = "airbyte_embedded_tools.integrations.langchain_loader"
+_CONTEXT = "airbyte_embedded_tools.tools.context"
 
 __all__ = [
     "AirbyteEmbeddedLoader",
     "AirbyteEmbeddedToolkit",
     "AirbyteToolAdapter",
+    "CustomerContext",
+    "bind_customer",
     "to_langchain_tool",
 ]
 
-__getattr__ = lazy_exports(
-    __name__, {name: _LOADER if name == "AirbyteEmbeddedLoader" else _TOOLS for name in __all__}
-)
+_HOMES = {"AirbyteEmbeddedLoader": _LOADER, "CustomerContext": _CONTEXT, "bind_customer": _CONTEXT}
+
+__getattr__ = lazy_exports(__name__, {name: _HOMES.get(name, _TOOLS) for name in __all__})

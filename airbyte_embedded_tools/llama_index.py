@@ -17,17 +17,21 @@ if TYPE_CHECKING:
         AirbyteFunctionTool,
         to_function_tool,
     )
+    from .tools.context import CustomerContext, bind_customer
 
 _TOOLS = "airbyte_embedded_tools.integrations.llama_index_tools"
 _READER = "airbyte_embedded_tools.integrations.llama_index_reader"
+_CONTEXT = "airbyte_embedded_tools.tools.context"
 
 __all__ = [
     "AirbyteEmbeddedReader",
     "AirbyteEmbeddedToolSpec",
     "AirbyteFunctionTool",
+    "CustomerContext",
+    "bind_customer",
     "to_function_tool",
 ]
 
-__getattr__ = lazy_exports(
-    __name__, {name: _READER if name == "AirbyteEmbeddedReader" else _TOOLS for name in __all__}
-)
+_HOMES = {"AirbyteEmbeddedReader": _READER, "CustomerContext": _CONTEXT, "bind_customer": _CONTEXT}
+
+__getattr__ = lazy_exports(__name__, {name: _HOMES.get(name, _TOOLS) for name in __all__})

@@ -10,22 +10,28 @@ Names: a tool has one class, the neutral one (``ProxyApiRequestTool``), and one 
 toolkit is named after the framework's own kind: ``AirbyteEmbeddedToolkit`` (a ``BaseToolkit``),
 ``AirbyteEmbeddedToolSpec`` (LlamaIndex's ``BaseToolSpec``), ``create_mcp_server``; all take
 ``ToolkitOptions``, as the neutral ``AirbyteEmbeddedTools`` does.
+
+One agent for every customer: a toolkit with ``customer_sources=[...]`` over an
+organization-level client gives tools with an injected ``runtime`` argument (LangGraph's
+``ToolRuntime``, never in the schema the model sees); each call acts for
+``runtime.context``, a ``CustomerContext``: ``create_agent(model, tools,
+context_schema=CustomerContext)`` then ``agent.invoke(..., context=CustomerContext(...))``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 try:
-    from langchain_core.tools import BaseTool, BaseToolkit, ToolException
+    from langchain_core.tools import BaseTool, BaseToolkit, InjectedToolArg, ToolException
 except ImportError as exc:  # pragma: no cover - exercised without the extra installed
     raise ImportError(
         "The LangChain tools need LangChain: pip install 'airbyte-embedded-tools[langchain]'"
     ) from exc
 
-from pydantic import ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model
 
 from airbyte_embedded_tools._upstream import READ_METHODS
 from airbyte_embedded_tools.tools import (
@@ -35,10 +41,15 @@ from airbyte_embedded_tools.tools import (
     ToolkitOptions,
     ToolResult,
 )
+from airbyte_embedded_tools.tools.context import CustomerContext, current_customer
 from airbyte_embedded_tools.tools.messages import ToolError, validation_message
 from airbyte_embedded_tools.tools.proxy_api_request import build_url
 
 __all__ = ["AirbyteEmbeddedToolkit", "AirbyteToolAdapter", "to_langchain_tool"]
+
+
+_Runtime = Annotated[Any, InjectedToolArg]
+"""LangGraph's ``ToolRuntime`` as the tools take it: injected, never model-visible."""
 
 
 class AirbyteToolAdapter(BaseTool):
@@ -56,16 +67,32 @@ class AirbyteToolAdapter(BaseTool):
             tool=tool,
             name=name,
             description=tool.description,
-            args_schema=tool.args_model,
+            args_schema=_with_runtime(tool.args_model) if tool.per_customer else tool.args_model,
             handle_validation_error=lambda exc: _validation_text(exc, name),
             **kwargs,
         )
 
-    def _run(self, **kwargs: Any) -> tuple[str, Any]:
-        return _unwrap(self.tool.run(**kwargs))
+    def _run(self, runtime: _Runtime = None, **kwargs: Any) -> tuple[str, Any]:
+        return _unwrap(self.tool.run_for(_customer_of(runtime), **kwargs))
 
-    async def _arun(self, **kwargs: Any) -> tuple[str, Any]:
-        return _unwrap(await self.tool.arun(**kwargs))
+    async def _arun(self, runtime: _Runtime = None, **kwargs: Any) -> tuple[str, Any]:
+        return _unwrap(await self.tool.arun_for(_customer_of(runtime), **kwargs))
+
+
+def _with_runtime(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` plus the ``runtime`` argument LangGraph's ``ToolNode`` injects (by that name);
+    an ``InjectedToolArg``, so it is left out of the schema the model sees."""
+    runtime: Any = (_Runtime, Field(default=None, exclude=True))
+    return create_model(model.__name__, __base__=model, runtime=runtime)
+
+
+def _customer_of(runtime: Any) -> CustomerContext | None:
+    """The run's customer: the ``ToolRuntime``'s context when it is a ``CustomerContext``,
+    else the one ``bind_customer`` set (None: the tool answers that no customer was given)."""
+    context = getattr(runtime, "context", None)
+    if isinstance(context, CustomerContext):
+        return context
+    return current_customer()
 
 
 def _unwrap(result: ToolResult) -> tuple[str, Any]:
@@ -87,7 +114,7 @@ def to_langchain_tool(tool: AirbyteTool[Any]) -> AirbyteToolAdapter:
 
 
 class AirbyteEmbeddedToolkit(BaseToolkit):
-    """The Airbyte tools for one customer's sources, for a LangChain agent.
+    """The Airbyte tools for one customer's sources, or for every customer, for LangChain.
 
     ``AirbyteEmbeddedToolkit(client, source_id=...)`` (one Stripe source), or
     ``sources={"stripe": id, "contracts": Source.files(id)}``: a plain id under a connector's name
@@ -98,6 +125,11 @@ class AirbyteEmbeddedToolkit(BaseToolkit):
     ``create_agent(model, toolkit.get_tools(), checkpointer=...,
     middleware=[HumanInTheLoopMiddleware(interrupt_on=toolkit.interrupt_on_writes())])``:
     every write call interrupts for a decision, reads never do.
+
+    For every customer with one agent: ``AirbyteEmbeddedToolkit(org_client,
+    customer_sources=["stripe"])`` and ``create_agent(model, toolkit.get_tools(),
+    context_schema=CustomerContext)``; each ``invoke(..., context=CustomerContext(workspace=
+    "acme", sources={"stripe": id}))`` acts for that customer only.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

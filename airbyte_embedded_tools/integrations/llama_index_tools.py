@@ -4,6 +4,11 @@ Each ``FunctionTool`` has the neutral tool's input model as ``fn_schema``, its `
 ``async_fn`` and its ``run`` as ``fn``: the same schemas, the same guard, the same messages. The
 ``ToolOutput`` content is the compact text, ``raw_output`` the full ``ToolResult``, and a failed
 call is an ``is_error`` output the agent shows to the model, never an exception.
+
+One agent for every customer: a spec with ``customer_sources=[...]`` over an
+organization-level client, and each run inside ``with bind_customer(CustomerContext(...)):``
+(a context variable: it follows the agent's tasks, costs no client, and concurrent runs for
+different customers do not mix).
 """
 
 from __future__ import annotations
@@ -78,7 +83,8 @@ class AirbyteEmbeddedToolSpec(BaseToolSpec):
     ``AirbyteEmbeddedToolSpec(client, source_id=...)`` or ``sources={"stripe": id, "docs":
     Source.files(id)}`` (a plain id under a connector's name is an API source, else a file
     source), or one ``ToolkitOptions``; read-only unless ``allow_writes`` or an ``approve``
-    callback. ``to_tool_list()``.
+    callback. ``to_tool_list()``. For every customer with one agent: ``customer_sources=
+    ["stripe"]`` and each run in ``with bind_customer(CustomerContext(...)):``.
     """
 
     def __init__(

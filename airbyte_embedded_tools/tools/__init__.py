@@ -7,6 +7,7 @@ output guard; ``AirbyteEmbeddedTools`` builds them for a set of named sources.
 from __future__ import annotations
 
 from .base import AirbyteTool, ClientLike
+from .context import CustomerContext, CustomerSources, bind_customer, current_customer
 from .guard import DEFAULT_MAX_CHARS
 from .list_files import ListFilesInput, ListFilesTool
 from .options import ToolkitOptions
@@ -27,6 +28,8 @@ __all__ = [
     "ApiResponse",
     "Approver",
     "ClientLike",
+    "CustomerContext",
+    "CustomerSources",
     "FileListing",
     "FileText",
     "ListFilesInput",
@@ -38,4 +41,6 @@ __all__ = [
     "ToolResult",
     "ToolkitOptions",
     "WriteRequest",
+    "bind_customer",
+    "current_customer",
 ]

@@ -18,6 +18,13 @@ from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
 from airbyte_embedded_tools.sync_client import ClientLike
 
+from .context import (
+    NO_CUSTOMER,
+    CustomerContext,
+    current_customer,
+    customer_source,
+    is_slot,
+)
 from .guard import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
 from .messages import error_message
 from .names import ToolNames, resolve_names
@@ -29,7 +36,13 @@ InputT = TypeVar("InputT", bound=BaseModel)
 
 
 class AirbyteTool(ABC, Generic[InputT]):
-    """One tool bound to a client and to one or more named sources of one kind."""
+    """One tool bound to a client and to one or more named sources of one kind.
+
+    Bound statically (the sources' ids given here), or per customer: sources made by
+    ``customer_slots`` (names and kinds only) make the tool read each call's
+    ``CustomerContext`` (``arun_for``, or the one ``bind_customer`` set) and act through that
+    customer's workspace view of ``client``, an organization-level client.
+    """
 
     default_name: ClassVar[str]
     kind: ClassVar[SourceKind]
@@ -49,9 +62,17 @@ class AirbyteTool(ABC, Generic[InputT]):
         name: str | None = None,
         names: ToolNames | None = None,
     ) -> None:
+        self._client = client
         self._access = access_for(client)
         self.names = resolve_names(names)
         self.sources = self._bind(source, source_id, sources, connector)
+        slots = [is_slot(src) for src in self.sources.values()]
+        if any(slots) and not all(slots):
+            raise ConfigurationError(
+                f"{type(self).__name__}: bind every source per customer or none of them"
+            )
+        self.per_customer = all(slots)
+        """Whether each call acts for the run's customer (its sources, its workspace)."""
         if max_chars < MIN_MAX_CHARS:
             raise ConfigurationError(f"max_chars must be at least {MIN_MAX_CHARS}")
         self.max_chars = max_chars
@@ -107,15 +128,27 @@ class AirbyteTool(ABC, Generic[InputT]):
         Give the arguments as keywords (validated here), or as one ``args_model`` instance a
         framework has already validated (used as it is, not validated twice).
         """
+        return await self.arun_for(current_customer(), args, **kwargs)
+
+    async def arun_for(
+        self, customer: CustomerContext | None, args: BaseModel | None = None, /, **kwargs: Any
+    ) -> ToolResult:
+        """``arun`` acting for ``customer`` (a per-customer tool; a static one ignores it)."""
         self._check_given(args, kwargs)
-        return await self._guarded(args, kwargs)
+        return await self._guarded(args, kwargs, customer)
 
     def run(self, args: BaseModel | None = None, /, **kwargs: Any) -> ToolResult:
         """Run the tool from sync code, on the client's owner loop; works inside a running
         event loop (a notebook) too. Arguments as for ``arun``."""
+        return self.run_for(current_customer(), args, **kwargs)
+
+    def run_for(
+        self, customer: CustomerContext | None, args: BaseModel | None = None, /, **kwargs: Any
+    ) -> ToolResult:
+        """``run`` acting for ``customer`` (a per-customer tool; a static one ignores it)."""
         self._check_given(args, kwargs)
         try:
-            return self._access.run_sync(lambda _client: self._guarded(args, kwargs))
+            return self._access.run_sync(lambda _client: self._guarded(args, kwargs, customer))
         except LoopUnavailableError as exc:
             return ToolResult.error(f"Error: {self.name} cannot run synchronously here: {exc}")
 
@@ -126,18 +159,28 @@ class AirbyteTool(ABC, Generic[InputT]):
                 f"{self.name} takes keyword arguments or one {self.args_model.__name__} instance"
             )
 
-    async def _guarded(self, given: BaseModel | None, kwargs: dict[str, Any]) -> ToolResult:
+    async def _guarded(
+        self, given: BaseModel | None, kwargs: dict[str, Any], customer: CustomerContext | None
+    ) -> ToolResult:
         source_name: str | None = None
+        shown = self.sources
         try:
             parsed = given if given is not None else self.args_model.model_validate(kwargs)
             source_name = getattr(parsed, "source", None) or next(iter(self.sources))
             source = self.sources[source_name]
-            return await self._execute(self._input_of(parsed), source_name, source, self._access)
+            access = self._access
+            if self.per_customer:
+                if not isinstance(customer, CustomerContext):
+                    return ToolResult.error(NO_CUSTOMER)
+                shown = customer.resolved
+                source = customer_source(customer, source_name, source)
+                access = access_for(customer.view(self._client))
+            return await self._execute(self._input_of(parsed), source_name, source, access)
         except Exception as exc:
             message = error_message(
                 exc, tool=self.name, source=source_name, not_found=self.not_found_hint
             )
-            return ToolResult.error(self._hide_ids(message))
+            return ToolResult.error(_hide_ids(message, shown))
 
     def _input_of(self, parsed: BaseModel) -> InputT:
         """The input model of ``parsed``: itself with one source, else its fields but ``source``
@@ -148,12 +191,6 @@ class AirbyteTool(ABC, Generic[InputT]):
         fields_set = parsed.model_fields_set - {"source"}
         return self.input_model.model_construct(fields_set, **values)
 
-    def _hide_ids(self, text: str) -> str:
-        """Source ids replaced by their names: a model sees names only."""
-        for name, src in self.sources.items():
-            text = text.replace(src.id, f"<source '{name}'>")
-        return text
-
     def sources_line(self) -> str:
         """The sentence of a description about the bound sources (may be empty)."""
         if len(self.sources) > 1:
@@ -163,6 +200,13 @@ class AirbyteTool(ABC, Generic[InputT]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, sources={list(self.sources)!r})"
+
+
+def _hide_ids(text: str, sources: Mapping[str, Source]) -> str:
+    """Source ids replaced by their names: a model sees names only."""
+    for name, src in sources.items():
+        text = text.replace(src.id, f"<source '{name}'>")
+    return text
 
 
 def _with_source_field(model: type[BaseModel], sources: Mapping[str, Source]) -> type[BaseModel]:

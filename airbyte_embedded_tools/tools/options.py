@@ -15,8 +15,9 @@ from airbyte_embedded_tools._upstream import DEFAULT_CONNECTOR
 from airbyte_embedded_tools.errors import ConfigurationError
 from airbyte_embedded_tools.sources import Source
 
+from .context import CustomerSources
 from .guard import DEFAULT_MAX_CHARS
-from .proxy_api_request import Approver
+from .proxy_api_request import DEFAULT_TOOL_MAX_RESPONSE_BYTES, Approver
 
 __all__ = ["ToolkitOptions"]
 
@@ -29,6 +30,11 @@ class ToolkitOptions(BaseModel):
     refused unless ``allow_writes``, or an ``approve`` callback returns True for the
     ``WriteRequest``; ``dry_run`` sends no write and answers with the request it would send.
     ``names`` renames tools by default name (``{"read_file": "files_read"}``).
+
+    One toolkit for every customer: ``customer_sources=["stripe", "contracts"]`` (the source
+    names every customer has) instead of ids, over an organization-level client; each call then
+    acts for the run's ``CustomerContext`` (its workspace view, its source ids).
+    ``max_response_bytes`` caps what one API call reads (far below the client's own cap).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -36,12 +42,14 @@ class ToolkitOptions(BaseModel):
     sources: Mapping[str, Source | str] | None = None
     source_id: str | None = None
     file_source_id: str | None = None
+    customer_sources: CustomerSources | None = None
     connector: str = DEFAULT_CONNECTOR
     allow_writes: bool = False
     approve: Approver | None = Field(default=None, repr=False)
     dry_run: bool = False
     max_chars: int = DEFAULT_MAX_CHARS
     raw: bool = False
+    max_response_bytes: int = Field(default=DEFAULT_TOOL_MAX_RESPONSE_BYTES, ge=1)
     names: Mapping[str, str] | None = None
 
     @classmethod

@@ -27,7 +27,11 @@ from airbyte_embedded_tools._upstream import (
     upstream_url,
 )
 from airbyte_embedded_tools.access import ClientAccess
-from airbyte_embedded_tools.errors import InvalidRequestError
+from airbyte_embedded_tools.errors import (
+    IdempotencyConflictError,
+    InvalidRequestError,
+    ResponseTooLargeError,
+)
 from airbyte_embedded_tools.models import ProxyResponse
 from airbyte_embedded_tools.sources import Source
 
@@ -38,6 +42,7 @@ from .names import ToolNames
 from .results import ApiResponse, ToolResult
 
 __all__ = [
+    "DEFAULT_TOOL_MAX_RESPONSE_BYTES",
     "Approver",
     "ProxyApiRequestInput",
     "ProxyApiRequestTool",
@@ -46,6 +51,10 @@ __all__ = [
 ]
 
 logger = get_logger("airbyte_embedded_tools.tools")
+
+DEFAULT_TOOL_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+"""The most one tool call reads of an API answer (8 MiB): a model reads a few thousand
+characters of it, so a larger answer is a call to narrow, not to hold in memory."""
 
 _FOOTER_RESERVE = 600
 """Characters kept free for the closing note (counts, continuation hint)."""
@@ -197,26 +206,20 @@ def _check_model_headers(headers: Mapping[str, str], connector: str) -> None:
             )
 
 
-def _with_idempotency_key(
+def _idempotency_key(
     method: str, headers: Mapping[str, str], connector: str
 ) -> tuple[dict[str, str], str | None]:
-    """``headers`` with the write's ``Idempotency-Key`` (the model's own, else a new one) when
-    ``connector`` takes keys for ``method``; and the key. One key per tool call, so a retry of
-    the call by the client can never create the object twice.
-
-    Sent as the upstream header today; when the client takes ``idempotency_key=``, pass the key
-    there instead.
+    """``headers`` without any ``Idempotency-Key``, and the write's key (the model's own, else
+    a new one) when ``connector`` takes keys for ``method``. One key per tool call, handed to
+    the client as ``idempotency_key=``, so a retry of the call can never create the object
+    twice.
     """
-    sent = dict(headers)
+    rest = {k: v for k, v in headers.items() if k.lower() != IDEMPOTENCY_HEADER.lower()}
+    given = next((v for k, v in headers.items() if k.lower() == IDEMPOTENCY_HEADER.lower()), None)
     rules = CONNECTOR_RULES.get(connector)
     if rules is None or method not in rules.key_methods:
-        return sent, None
-    given = next((v for k, v in sent.items() if k.lower() == IDEMPOTENCY_HEADER.lower()), None)
-    if given is not None:
-        return sent, given
-    key = new_idempotency_key()
-    sent[IDEMPOTENCY_HEADER] = key
-    return sent, key
+        return dict(headers), None
+    return rest, given if given is not None else new_idempotency_key()
 
 
 def _flatten(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -273,10 +276,12 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         dry_run: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         raw: bool = False,
+        max_response_bytes: int = DEFAULT_TOOL_MAX_RESPONSE_BYTES,
         name: str | None = None,
         names: ToolNames | None = None,
     ) -> None:
         self.allow_writes = allow_writes
+        self.max_response_bytes = max_response_bytes
         self.approve = approve
         self.dry_run = dry_run
         self.raw = raw
@@ -332,23 +337,33 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
             )
         connector = source.connector or ""
         _check_model_headers(args.headers, connector)
-        headers, key = _with_idempotency_key(args.method, args.headers, connector)
+        headers, key = _idempotency_key(args.method, args.headers, connector)
         if args.method not in READ_METHODS:
+            shown_headers = {**headers, IDEMPOTENCY_HEADER: key} if key else headers
             write = WriteRequest(
-                source_name, source.id, args.method, url, dict(args.body), headers, key
+                source_name, source.id, args.method, url, dict(args.body), shown_headers, key
             )
             if self.dry_run:
                 return _dry_run_result(write)
             await self._authorize(write)
-        response = await access.arun(
-            lambda client: client.proxy_request(
-                source.id,
-                args.method,
-                url,
-                headers=headers or None,
-                json=args.body or None,
+        try:
+            response = await access.arun(
+                lambda client: client.proxy_request(
+                    source.id,
+                    args.method,
+                    url,
+                    headers=headers or None,
+                    json=args.body or None,
+                    idempotency_key=key,
+                    max_response_bytes=self.max_response_bytes,
+                )
             )
-        )
+        except ResponseTooLargeError as exc:
+            raise ToolError(
+                f"Error: the answer to {args.method} {shown} is larger than {exc.limit} bytes, "
+                "more than this tool reads. Ask for less: a smaller params.limit, filters in "
+                "params, or one object by id."
+            ) from None
         return self._shape(response, args, source_name, source, shown)
 
     async def _authorize(self, write: WriteRequest) -> None:
@@ -398,6 +413,15 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
             data=data,
         )
         status_line = f"HTTP {response.status_code} {args.method} {shown}"
+        if _is_key_conflict(response):
+            message = (
+                f"Error: {source.connector} refused the Idempotency-Key "
+                f"{response.idempotency_key!r}: it was already used for a different request, so "
+                "nothing new was done. To send this request, call again without an "
+                "Idempotency-Key header (a new key is made); to repeat the earlier request, send "
+                "exactly its arguments."
+            )
+            return ToolResult(content=message, artifact=artifact, is_error=True)
         if response.status_code >= 400:
             detail = upstream_error_detail(data) or cut_text(response.text.strip(), 500)
             message = (
@@ -418,6 +442,20 @@ class ProxyApiRequestTool(AirbyteTool[ProxyApiRequestInput]):
         else:
             content = _shape_object(status_line, data, args.fields, self.max_chars)
         return ToolResult(content=content, artifact=artifact)
+
+
+def _is_key_conflict(response: ProxyResponse) -> bool:
+    """Whether the upstream refused the call's key as used for other parameters (the client's
+    own rule, ``raise_for_status`` raising ``IdempotencyConflictError``)."""
+    if response.status_code != 400:
+        return False
+    try:
+        response.raise_for_status()
+    except IdempotencyConflictError:
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def _dry_run_result(write: WriteRequest) -> ToolResult:

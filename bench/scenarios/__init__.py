@@ -12,6 +12,7 @@ MODULES = (
     "import_time",
     "tool_output",
     "ray_ingest",
+    "tenants",
 )
 
 
