@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_exports
-from ._version import __version__
-from .client import AirbyteEmbeddedClient
-from .errors import (
+from ._client import AirbyteEmbeddedClient
+from ._errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
     APIStatusError,
@@ -31,10 +29,12 @@ from .errors import (
     ServerError,
     UpstreamError,
 )
-from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
-from .retry import RetryPolicy
-from .sources import Source
-from .sync_client import SyncAirbyteEmbeddedClient
+from ._lazy import lazy_exports
+from ._models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
+from ._retry import RetryPolicy
+from ._sources import Source
+from ._sync_client import SyncAirbyteEmbeddedClient
+from ._version import __version__
 
 if TYPE_CHECKING:
     from .documents import (

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from . import config
+from . import _config as config
+from ._errors import ConfigurationError, InvalidRequestError
 from ._redact import clip, redact
 from ._refuse import refuse
 from ._wire import credential_problem
-from .errors import ConfigurationError, InvalidRequestError
 
 __all__ = [
     "as_timeout",

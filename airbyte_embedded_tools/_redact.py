@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 
-from . import config
+from . import _config as config
 
 __all__ = [
     "MASK",

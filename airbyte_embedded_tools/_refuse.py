@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import InvalidRequestError
+from ._errors import InvalidRequestError
 
 __all__ = ["refuse"]
 

@@ -6,15 +6,15 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import httpx
 
-from ._redact import preview
-from ._wire import parse_content_range, range_header
-from .errors import (
+from ._errors import (
     AirbyteEmbeddedError,
     FileChangedError,
     IncompleteReadError,
     RangeNotSatisfiableError,
 )
-from .retry import RetryPolicy, RetryState
+from ._redact import preview
+from ._retry import RetryPolicy, RetryState
+from ._wire import parse_content_range, range_header
 
 __all__ = ["MAX_STREAM_RANGE", "SendRange", "stream_ranges"]
 

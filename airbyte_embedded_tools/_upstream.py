@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
+from ._config import CONNECTOR_API_BASES
 from ._redact import clip, preview
 from ._refuse import refuse
-from .config import CONNECTOR_API_BASES
 
 __all__ = [
     "CONNECTOR_RULES",

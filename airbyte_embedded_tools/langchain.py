@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .integrations.langchain_loader import AirbyteEmbeddedLoader
-    from .integrations.langchain_tools import (
+    from ._integrations.langchain_loader import AirbyteEmbeddedLoader
+    from ._integrations.langchain_tools import (
         AirbyteEmbeddedToolkit,
         AirbyteToolAdapter,
         to_langchain_tool,
     )
     from .tools.context import CustomerContext, bind_customer
 
-_TOOLS = "airbyte_embedded_tools.integrations.langchain_tools"
-_LOADER = "airbyte_embedded_tools.integrations.langchain_loader"
+_TOOLS = "airbyte_embedded_tools._integrations.langchain_tools"
+_LOADER = "airbyte_embedded_tools._integrations.langchain_loader"
 _CONTEXT = "airbyte_embedded_tools.tools.context"
 
 __all__ = [

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .integrations.llama_index_reader import AirbyteEmbeddedReader
-    from .integrations.llama_index_tools import (
+    from ._integrations.llama_index_reader import AirbyteEmbeddedReader
+    from ._integrations.llama_index_tools import (
         AirbyteEmbeddedToolSpec,
         AirbyteFunctionTool,
         to_function_tool,
     )
     from .tools.context import CustomerContext, bind_customer
 
-_TOOLS = "airbyte_embedded_tools.integrations.llama_index_tools"
-_READER = "airbyte_embedded_tools.integrations.llama_index_reader"
+_TOOLS = "airbyte_embedded_tools._integrations.llama_index_tools"
+_READER = "airbyte_embedded_tools._integrations.llama_index_reader"
 _CONTEXT = "airbyte_embedded_tools.tools.context"
 
 __all__ = [

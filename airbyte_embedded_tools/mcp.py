@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .integrations.mcp_server import (
+    from ._integrations.mcp_server import (
         ENV_MCP_AUTH_TOKEN,
         MCP_TOOL_NAMES,
         MCP_WRITE_TOOL,
@@ -31,5 +31,5 @@ __all__ = [
 ]
 
 __getattr__ = lazy_exports(
-    __name__, dict.fromkeys(__all__, "airbyte_embedded_tools.integrations.mcp_server")
+    __name__, dict.fromkeys(__all__, "airbyte_embedded_tools._integrations.mcp_server")
 )

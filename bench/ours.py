@@ -12,7 +12,7 @@ from bench.context import Conn
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools._client import AirbyteEmbeddedClient
     from airbyte_embedded_tools.tools import ProxyApiRequestTool
 
 INVOICES_PATH = "/v1/invoices"
@@ -20,7 +20,7 @@ INVOICES_PATH = "/v1/invoices"
 
 def client(conn: Conn) -> AirbyteEmbeddedClient:
     """A cold client with the application's credentials (one token request on first use)."""
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 
     return AirbyteEmbeddedClient(
         client_id=conn.client_id, client_secret=conn.client_secret, base_url=conn.base_url

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
 
 FRESH_LARGE_FILE_SIZE = 1024 * 1024

@@ -18,12 +18,12 @@ from typing import Any, cast
 
 import pytest
 
-from airbyte_embedded_tools import access as access_module
+from airbyte_embedded_tools import _access as access_module
+from airbyte_embedded_tools._access import ClientAccess, LoopUnavailableError, access_for, take
 from airbyte_embedded_tools._affinity import LoopAffinity
-from airbyte_embedded_tools.access import ClientAccess, LoopUnavailableError, access_for, take
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 
 Loop = asyncio.AbstractEventLoop
 

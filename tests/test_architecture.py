@@ -13,34 +13,34 @@ PACKAGE = Path(__file__).resolve().parent.parent / "airbyte_embedded_tools"
 
 # Layer of each top-level module or subpackage; a module may import its own layer or lower ones.
 LAYERS: dict[str, int] = {
-    "config": 0,
+    "_config": 0,
     "_lazy": 0,
-    "errors": 0,
+    "_errors": 0,
     "_version": 0,
-    "models": 1,
+    "_models": 1,
     "_redact": 1,
     "_refuse": 1,
-    "sources": 1,
+    "_sources": 1,
     "_upstream": 1,
     "_wire": 2,
-    "retry": 2,
+    "_retry": 2,
     "_affinity": 3,
     "_checks": 3,
     "_request_options": 3,
     "_streaming": 3,
-    "auth": 3,
-    "client": 4,
-    "access": 5,
-    "sync_client": 6,
+    "_auth": 3,
+    "_client": 4,
+    "_access": 5,
+    "_sync_client": 6,
     "documents": 7,
     "tools": 8,
-    "integrations": 9,
+    "_integrations": 9,
     "langchain": 10,
     "llama_index": 10,
     "mcp": 10,
     "ray": 10,
     "__init__": 10,
-    "demo": 11,
+    "_demo": 11,
     "cli": 11,
 }
 FRAMEWORKS = ("langchain", "langchain_core", "llama_index", "mcp", "langgraph", "ray", "pyarrow")
@@ -113,7 +113,7 @@ def test_imports_follow_the_layers(path: Path) -> None:
     if key == "sandbox":
         assert not ours, f"the sandbox must not import the client side: {sorted(ours)}"
         return
-    assert "sandbox" not in ours or key in {"demo", "cli"}, "only the demo and CLI start a sandbox"
+    assert "sandbox" not in ours or key in {"_demo", "cli"}, "only the demo and CLI start a sandbox"
     ours.discard("sandbox")
     layer = LAYERS.get(key)
     assert layer is not None, f"{key} has no layer in docs/architecture.md; add it to LAYERS"
@@ -142,7 +142,8 @@ def test_importing_the_package_imports_no_framework() -> None:
 def test_the_version_has_one_source() -> None:
     tomllib = pytest.importorskip("tomllib")
     import airbyte_embedded_tools
-    from airbyte_embedded_tools import _version, client
+    from airbyte_embedded_tools import _client as client
+    from airbyte_embedded_tools import _version
 
     project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
     assert "version" not in project["project"]

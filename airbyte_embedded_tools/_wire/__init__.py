@@ -10,7 +10,7 @@ assumptions with their sources.
 
 from __future__ import annotations
 
-from airbyte_embedded_tools.models import NOT_JSON
+from airbyte_embedded_tools._models import NOT_JSON
 
 from .errors import api_error, error_detail, request_id
 from .files import (

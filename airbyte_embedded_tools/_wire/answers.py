@@ -12,7 +12,7 @@ from typing import Protocol
 
 import httpx
 
-from airbyte_embedded_tools.retry import is_retryable_status
+from airbyte_embedded_tools._retry import is_retryable_status
 
 from .files import short_range
 

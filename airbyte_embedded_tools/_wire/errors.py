@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from airbyte_embedded_tools._redact import clip, redact
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._errors import (
     APIStatusError,
     AuthenticationError,
     InvalidRequestError,
@@ -18,7 +17,8 @@ from airbyte_embedded_tools.errors import (
     RateLimitError,
     ServerError,
 )
-from airbyte_embedded_tools.retry import parse_retry_after
+from airbyte_embedded_tools._redact import clip, redact
+from airbyte_embedded_tools._retry import parse_retry_after
 
 from .files import parse_unsatisfied_range
 

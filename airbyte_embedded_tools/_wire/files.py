@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
-from airbyte_embedded_tools.models import FileContent, FileEntry
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._models import FileContent, FileEntry
 
 __all__ = [
     "FileListPage",

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from airbyte_embedded_tools.models import NOT_JSON, ProxyResponse
+from airbyte_embedded_tools._models import NOT_JSON, ProxyResponse
 
 from .errors import api_error, request_id
 

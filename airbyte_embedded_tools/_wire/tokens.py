@@ -11,8 +11,8 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from airbyte_embedded_tools.errors import AuthenticationError
-from airbyte_embedded_tools.models import AccessToken
+from airbyte_embedded_tools._errors import AuthenticationError
+from airbyte_embedded_tools._models import AccessToken
 
 from .errors import json_object, request_id
 from .paths import LEGACY_SCOPED_TOKEN_PATH, SCOPED_TOKEN_PATH

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.config import DEFAULT_CHUNK_SIZE
-from airbyte_embedded_tools.errors import RangeNotSatisfiableError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._config import DEFAULT_CHUNK_SIZE
+from airbyte_embedded_tools._errors import RangeNotSatisfiableError
 
 from .output import format_size
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from airbyte_embedded_tools.config import ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._config import ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
     APITimeoutError,

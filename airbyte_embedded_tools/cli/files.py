@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from airbyte_embedded_tools.models import FileEntry
+from airbyte_embedded_tools._models import FileEntry
 
 from .download import copy_range, download
 from .exit_codes import ExitCode

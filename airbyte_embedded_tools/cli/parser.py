@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from airbyte_embedded_tools import config
+from airbyte_embedded_tools import _config as config
 
 from .exit_codes import EXIT_CODES_HELP
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from airbyte_embedded_tools.config import CONNECTOR_API_BASES
-from airbyte_embedded_tools.models import ProxyResponse
+from airbyte_embedded_tools._config import CONNECTOR_API_BASES
+from airbyte_embedded_tools._models import ProxyResponse
 
 from .exit_codes import CommandError, ExitCode
 from .output import Output

@@ -16,7 +16,7 @@ _FAULT_OPTIONS = ("latency", "rate_429", "rate_5xx", "rate_drop", "rate_truncate
 
 def run_demo(argv: Sequence[str]) -> int:
     """Hand over to the demo module with the arguments that followed ``demo``."""
-    from airbyte_embedded_tools.demo import main as demo_main
+    from airbyte_embedded_tools._demo import main as demo_main
 
     return int(demo_main(list(argv)) or 0)
 
@@ -49,7 +49,7 @@ def run_sandbox_command(args: argparse.Namespace, out: Output) -> int:
 
 def run_mcp(args: argparse.Namespace) -> int:
     """Serve the tools over MCP (stdio or streamable HTTP), configured from the environment."""
-    from airbyte_embedded_tools.integrations.mcp_server import run_mcp_server
+    from airbyte_embedded_tools._integrations.mcp_server import run_mcp_server
 
     run_mcp_server(
         transport="streamable-http" if args.http else "stdio",

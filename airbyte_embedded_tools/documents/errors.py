@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 
 __all__ = ["ParseError", "UnsupportedFormatError"]
 

@@ -3,7 +3,7 @@
 ``FileDocumentLoader`` lists a file source, selects files, reads them with bounded concurrency
 and extracts their text; given the previous run's ``LoadState`` it loads only what changed.
 ``ApiDocumentLoader`` walks a paginated API listing and renders one document per record.
-The LangChain and LlamaIndex faces in ``integrations/`` wrap these two.
+The LangChain and LlamaIndex faces in ``_integrations/`` wrap these two.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, Field
 from typing_extensions import Unpack
 
-from airbyte_embedded_tools._redact import get_logger
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     AuthenticationError,
     IncompleteReadError,
@@ -31,7 +30,8 @@ from airbyte_embedded_tools.errors import (
     PermissionDeniedError,
     RangeNotSatisfiableError,
 )
-from airbyte_embedded_tools.models import FileContent, FileEntry
+from airbyte_embedded_tools._models import FileContent, FileEntry
+from airbyte_embedded_tools._redact import get_logger
 
 from .bounded import aextract_text_bounded, extract_text_bounded
 from .errors import ParseError, UnsupportedFormatError
@@ -60,7 +60,7 @@ from .records import (
 )
 
 if TYPE_CHECKING:
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 
 __all__ = [
     "DEFAULT_MAX_CONCURRENCY",

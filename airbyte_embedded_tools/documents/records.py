@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode, urljoin
 
+from airbyte_embedded_tools._config import CONNECTOR_API_BASES
+from airbyte_embedded_tools._errors import ConfigurationError
 from airbyte_embedded_tools._redact import get_logger
-from airbyte_embedded_tools.config import CONNECTOR_API_BASES
-from airbyte_embedded_tools.errors import ConfigurationError
 
 from .errors import ParseError
 
 if TYPE_CHECKING:
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-    from airbyte_embedded_tools.models import ProxyResponse
+    from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools._models import ProxyResponse
 
 __all__ = [
     "LinkHeaderPaginator",

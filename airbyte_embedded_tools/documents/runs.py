@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from airbyte_embedded_tools.access import access_for
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.sources import Source
-from airbyte_embedded_tools.sync_client import ClientLike
+from airbyte_embedded_tools._access import access_for
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._sources import Source
+from airbyte_embedded_tools._sync_client import ClientLike
 
 from .loader import (
     ApiDocumentLoader,

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from airbyte_embedded_tools.access import LoopThread
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._access import LoopThread
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 
 from ._specs import Credentials
 

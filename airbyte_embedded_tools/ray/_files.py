@@ -22,10 +22,10 @@ from ray.data.block import BlockMetadata
 from ray.data.context import DataContext
 from ray.data.datasource import Datasource, ReadTask
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._models import FileEntry
 from airbyte_embedded_tools.documents import FileDocumentLoader, FileState, LoadState
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
-from airbyte_embedded_tools.models import FileEntry
 
 from ._clients import client_for, run
 from ._rows import ROW_SCHEMA, document_row, rows_table, status_row

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from airbyte_embedded_tools import config
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
+from airbyte_embedded_tools import _config as config
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 
 __all__ = [
     "Credentials",

@@ -12,11 +12,11 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
+from airbyte_embedded_tools._access import ClientAccess, LoopUnavailableError, access_for
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sources import Source, SourceKind, resolve_sources
+from airbyte_embedded_tools._sync_client import ClientLike
 from airbyte_embedded_tools._upstream import DEFAULT_CONNECTOR
-from airbyte_embedded_tools.access import ClientAccess, LoopUnavailableError, access_for
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
-from airbyte_embedded_tools.sync_client import ClientLike
 
 from .context import (
     NO_CUSTOMER,

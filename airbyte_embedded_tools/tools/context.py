@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sources import Source, resolve_sources
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sources import Source, resolve_sources
 
 from .messages import ToolError
 

@@ -6,9 +6,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from airbyte_embedded_tools.access import ClientAccess, take
-from airbyte_embedded_tools.models import FileEntry
-from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools._access import ClientAccess, take
+from airbyte_embedded_tools._models import FileEntry
+from airbyte_embedded_tools._sources import Source
 
 from .base import AirbyteTool
 from .guard import fit_lines, human_size

@@ -11,8 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from airbyte_embedded_tools._redact import get_logger
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
     APITimeoutError,
@@ -26,6 +25,7 @@ from airbyte_embedded_tools.errors import (
     ServerError,
     UpstreamError,
 )
+from airbyte_embedded_tools._redact import get_logger
 
 from .guard import human_size
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from airbyte_embedded_tools.errors import ConfigurationError
+from airbyte_embedded_tools._errors import ConfigurationError
 
 __all__ = ["DEFAULT_TOOL_NAMES", "ToolNames", "resolve_names"]
 

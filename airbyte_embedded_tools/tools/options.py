@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools._upstream import DEFAULT_CONNECTOR
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sources import Source
 
 from .context import CustomerSources
 from .guard import DEFAULT_MAX_CHARS

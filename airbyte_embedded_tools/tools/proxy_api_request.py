@@ -15,7 +15,15 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from airbyte_embedded_tools._access import ClientAccess
+from airbyte_embedded_tools._errors import (
+    IdempotencyConflictError,
+    InvalidRequestError,
+    ResponseTooLargeError,
+)
+from airbyte_embedded_tools._models import ProxyResponse
 from airbyte_embedded_tools._redact import get_logger
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools._upstream import (
     CONNECTOR_RULES,
     DEFAULT_CONNECTOR,
@@ -26,14 +34,6 @@ from airbyte_embedded_tools._upstream import (
     refused_model_header,
     upstream_url,
 )
-from airbyte_embedded_tools.access import ClientAccess
-from airbyte_embedded_tools.errors import (
-    IdempotencyConflictError,
-    InvalidRequestError,
-    ResponseTooLargeError,
-)
-from airbyte_embedded_tools.models import ProxyResponse
-from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
 from .guard import DEFAULT_MAX_CHARS, compact, cut_text, dumps, project

@@ -15,7 +15,10 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from airbyte_embedded_tools.access import ClientAccess
+from airbyte_embedded_tools._access import ClientAccess
+from airbyte_embedded_tools._errors import NotFoundError, RangeNotSatisfiableError
+from airbyte_embedded_tools._models import FileContent
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools.documents import (
     ParseError,
     TextPart,
@@ -27,9 +30,6 @@ from airbyte_embedded_tools.documents import (
 from airbyte_embedded_tools.documents.bounded import ParseBudget, aextract_text_bounded
 from airbyte_embedded_tools.documents.options import DEFAULT_MAX_PDF_BYTES
 from airbyte_embedded_tools.documents.parsers import text_encoding
-from airbyte_embedded_tools.errors import NotFoundError, RangeNotSatisfiableError
-from airbyte_embedded_tools.models import FileContent
-from airbyte_embedded_tools.sources import Source
 
 from .base import AirbyteTool, ClientLike
 from .guard import DEFAULT_MAX_CHARS, cut_text, human_size

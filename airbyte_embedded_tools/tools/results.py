@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from airbyte_embedded_tools.models import FileEntry
+from airbyte_embedded_tools._models import FileEntry
 
 __all__ = ["ApiResponse", "FileListing", "FileText", "ToolResult"]
 

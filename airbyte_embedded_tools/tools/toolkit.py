@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sources import Source, resolve_sources
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sources import Source, resolve_sources
 
 from .base import AirbyteTool, ClientLike
 from .context import customer_slots

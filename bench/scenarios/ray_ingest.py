@@ -61,7 +61,7 @@ def _customers(params: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 async def _loader(conn: Conn, params: dict[str, Any]) -> int:
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools._client import AirbyteEmbeddedClient
     from airbyte_embedded_tools.documents import FileDocumentLoader
 
     clients = {

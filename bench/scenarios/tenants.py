@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from bench import raw
 from bench.context import BenchContext, Conn, run_task, sandbox
 from bench.registry import Row, ScenarioResult, Target, scenario

@@ -12,17 +12,17 @@ import httpx
 import pytest
 from cli_helpers import CLI
 
-from airbyte_embedded_tools import config
-from airbyte_embedded_tools.cli import main
-from airbyte_embedded_tools.cli.exit_codes import ExitCode, describe_error
-from airbyte_embedded_tools.cli.output import format_size, format_table
-from airbyte_embedded_tools.cli.parser import build_parser, parse_range
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools import _config as config
+from airbyte_embedded_tools._errors import (
     APITimeoutError,
     AuthenticationError,
     NotFoundError,
     UpstreamError,
 )
+from airbyte_embedded_tools.cli import main
+from airbyte_embedded_tools.cli.exit_codes import ExitCode, describe_error
+from airbyte_embedded_tools.cli.output import format_size, format_table
+from airbyte_embedded_tools.cli.parser import build_parser, parse_range
 
 
 def _free_port() -> int:

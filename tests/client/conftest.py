@@ -9,8 +9,8 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.retry import RetryPolicy
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._retry import RetryPolicy
 
 
 @pytest.fixture

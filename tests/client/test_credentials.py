@@ -10,9 +10,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import AuthenticationError, ConfigurationError
 from airbyte_embedded_tools._redact import get_logger
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import AuthenticationError, ConfigurationError
 from airbyte_embedded_tools.sandbox import Sandbox
 
 GOOD = "tok_Abc123-._~+/="

@@ -11,8 +11,8 @@ import pytest
 from client_fakes import FakeAirbyte
 
 from airbyte_embedded_tools import _streaming
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     FileChangedError,
     IncompleteReadError,

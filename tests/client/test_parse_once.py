@@ -11,9 +11,9 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import IncompleteReadError
-from airbyte_embedded_tools.models import ProxyResponse
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import IncompleteReadError
+from airbyte_embedded_tools._models import ProxyResponse
 
 MakeClient = Callable[..., AirbyteEmbeddedClient]
 INVOICES = "https://api.stripe.com/v1/invoices"

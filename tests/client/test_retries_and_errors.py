@@ -13,8 +13,8 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte, body_of
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -352,7 +352,7 @@ async def test_token_endpoint_outage_is_retried(fake: FakeAirbyte) -> None:
     async def no_sleep(_: float) -> None:
         return None
 
-    from airbyte_embedded_tools.retry import RetryPolicy
+    from airbyte_embedded_tools._retry import RetryPolicy
 
     client = AirbyteEmbeddedClient(
         "cid", "sec-abcdef", base_url="https://a.test", http_client=http,

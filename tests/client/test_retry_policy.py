@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from airbyte_embedded_tools._redact import RedactingFilter, redact, register_secret
-from airbyte_embedded_tools.retry import (
+from airbyte_embedded_tools._retry import (
     RetryPolicy,
     is_retryable_status,
     parse_retry_after,

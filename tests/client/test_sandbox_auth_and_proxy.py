@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import (
     AuthenticationError,
     InvalidRequestError,
     NotFoundError,

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     AuthenticationError,
     RateLimitError,
 )
-from airbyte_embedded_tools.retry import RetryPolicy
+from airbyte_embedded_tools._retry import RetryPolicy
 from airbyte_embedded_tools.sandbox import FaultConfig, Sandbox
 
 CUSTOMERS = "https://api.stripe.com/v1/customers"

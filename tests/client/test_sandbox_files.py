@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import NotFoundError, RangeNotSatisfiableError
-from airbyte_embedded_tools.retry import RetryPolicy
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import NotFoundError, RangeNotSatisfiableError
+from airbyte_embedded_tools._retry import RetryPolicy
 from airbyte_embedded_tools.sandbox import FaultConfig, Sandbox
 
 MiB = 1024 * 1024

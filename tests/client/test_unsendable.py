@@ -9,8 +9,8 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import InvalidRequestError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import InvalidRequestError
 
 MakeClient = Callable[..., AirbyteEmbeddedClient]
 CUSTOMERS = "https://api.stripe.com/v1/customers"

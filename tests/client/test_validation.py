@@ -9,8 +9,8 @@ import httpx
 import pytest
 from client_fakes import FakeAirbyte, body_of
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError, InvalidRequestError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError, InvalidRequestError
 
 MakeClient = Callable[..., AirbyteEmbeddedClient]
 INVOICES = "https://api.stripe.com/v1/invoices"

@@ -14,11 +14,11 @@ from client_fakes import FakeAirbyte, body_of
 from pydantic import SecretStr
 
 from airbyte_embedded_tools import _wire as wire
-from airbyte_embedded_tools.auth import TokenCall, Tokens, WorkspaceRef
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import AuthenticationError, ConfigurationError
-from airbyte_embedded_tools.models import AccessToken
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
+from airbyte_embedded_tools._auth import TokenCall, Tokens, WorkspaceRef
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import AuthenticationError, ConfigurationError
+from airbyte_embedded_tools._models import AccessToken
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 
 MakeClient = Callable[..., AirbyteEmbeddedClient]
 UNREACHABLE = "http://127.0.0.1:9"

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from airbyte_embedded_tools import _config as config
 from airbyte_embedded_tools import _wire as wire
-from airbyte_embedded_tools import config
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     APIStatusError,
     AuthenticationError,

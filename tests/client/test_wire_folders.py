@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import InvalidRequestError
-from airbyte_embedded_tools.models import FolderListing
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import InvalidRequestError
+from airbyte_embedded_tools._models import FolderListing
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
 
 def level(root: Path, prefix: str = "") -> tuple[list[str], list[str]]:

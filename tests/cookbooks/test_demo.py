@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.demo import main
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._demo import main
 from airbyte_embedded_tools.sandbox import Sandbox
 
 _OUR_ENV = ("AIRBYTE_", "COOKBOOK_MODEL")

@@ -12,9 +12,9 @@ from langchain_core.tools import tool
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.tools import FunctionTool
 
-from airbyte_embedded_tools.demo.offline_langchain import OfflineChatModel
-from airbyte_embedded_tools.demo.offline_llama_index import OfflineFunctionCallingLLM
-from airbyte_embedded_tools.demo.planner import Conversation, Step, ToolCall, ToolSpec, plan_next
+from airbyte_embedded_tools._demo.offline_langchain import OfflineChatModel
+from airbyte_embedded_tools._demo.offline_llama_index import OfflineFunctionCallingLLM
+from airbyte_embedded_tools._demo.planner import Conversation, Step, ToolCall, ToolSpec, plan_next
 
 DAY = 86_400
 TODAY = "2025-07-01"

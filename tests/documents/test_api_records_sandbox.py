@@ -8,11 +8,11 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import UpstreamError
 from airbyte_embedded_tools.documents.errors import ParseError
 from airbyte_embedded_tools.documents.loader import ApiDocumentLoader, record_document_id
 from airbyte_embedded_tools.documents.records import SinglePage
-from airbyte_embedded_tools.errors import UpstreamError
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.sandbox.stripe_data import build_dataset
 

@@ -11,7 +11,7 @@ import time
 
 from hostile_files import inflating_pdf, max_stall, text_pdf
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents.bounded import ParseBudget
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.tools import ReadFileTool

@@ -13,12 +13,12 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._integrations.langchain_loader import AirbyteEmbeddedLoader
+from airbyte_embedded_tools._sources import Source
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.documents.loader import LoadState, file_document_id
-from airbyte_embedded_tools.integrations.langchain_loader import AirbyteEmbeddedLoader
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sources import Source
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
 CONTRACTS = [
     "contracts/acme-master-services-agreement.md",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 from typing import Any
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents.loader import DocumentRecord, FileDocumentLoader, LoadState
 from airbyte_embedded_tools.sandbox import Sandbox
 

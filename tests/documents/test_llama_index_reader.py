@@ -15,11 +15,11 @@ from llama_index.core.schema import BaseNode, Document, MetadataMode
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores import SimpleVectorStore
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._integrations.llama_index_reader import AirbyteEmbeddedReader
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.documents.loader import LoadState, file_document_id
-from airbyte_embedded_tools.integrations.llama_index_reader import AirbyteEmbeddedReader
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
 FLAT = (str, int, float, type(None))
 

@@ -3,7 +3,7 @@ against the listed size by the client (``expected_size``), so a short answer is 
 
 from __future__ import annotations
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents import FileDocumentLoader
 from airbyte_embedded_tools.sandbox import Sandbox
 

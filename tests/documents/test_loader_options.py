@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._integrations.langchain_loader import AirbyteEmbeddedLoader
 from airbyte_embedded_tools.documents.loader import (
     ApiDocumentLoader,
     FileDocumentLoader,
     LoadState,
 )
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.integrations.langchain_loader import AirbyteEmbeddedLoader
 from airbyte_embedded_tools.sandbox import Sandbox
 
 
@@ -73,12 +73,12 @@ def test_one_option_set_for_every_file_loader(sandbox: Sandbox) -> None:
     the LangChain loader, the LlamaIndex reader and the core all accept them as keywords."""
     from typing import get_type_hints
 
+    from airbyte_embedded_tools._integrations.llama_index_reader import AirbyteEmbeddedReader
     from airbyte_embedded_tools.documents.options import (
         DEFAULT_MAX_PDF_BYTES,
         FileLoadKwargs,
         FileLoadOptions,
     )
-    from airbyte_embedded_tools.integrations.llama_index_reader import AirbyteEmbeddedReader
     from airbyte_embedded_tools.tools import read_file
 
     assert set(get_type_hints(FileLoadKwargs)) == set(FileLoadOptions.model_fields)

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import UpstreamError
 from airbyte_embedded_tools.documents.errors import ParseError
 from airbyte_embedded_tools.documents.loader import ApiDocumentLoader
 from airbyte_embedded_tools.documents.records import (
@@ -20,7 +21,6 @@ from airbyte_embedded_tools.documents.records import (
     OffsetPaginator,
     iter_api_records,
 )
-from airbyte_embedded_tools.errors import UpstreamError
 
 ITEMS = [{"id": f"it_{n:03d}", "object": "item", "n": n} for n in range(23)]
 BASE = "https://api.example.com"

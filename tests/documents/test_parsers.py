@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.documents.errors import ParseError, UnsupportedFormatError
 from airbyte_embedded_tools.documents.parsers import (
     CSV_BLOCK_CHARS,
@@ -15,7 +16,6 @@ from airbyte_embedded_tools.documents.parsers import (
     extract_text,
     render_json,
 )
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
 
 
 def make_pdf(pages: list[str]) -> bytes:

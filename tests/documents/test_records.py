@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._models import ProxyResponse
 from airbyte_embedded_tools.documents.errors import ParseError
 from airbyte_embedded_tools.documents.records import (
     LinkHeaderPaginator,
@@ -22,8 +24,6 @@ from airbyte_embedded_tools.documents.records import (
     next_link,
     render_record,
 )
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.models import ProxyResponse
 
 INVOICE: dict[str, Any] = {
     "id": "in_123",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from airbyte_embedded_tools._models import FileEntry
 from airbyte_embedded_tools.documents.loader import (
     FileDocumentLoader,
     FileState,
@@ -15,7 +16,6 @@ from airbyte_embedded_tools.documents.loader import (
     glob_to_regex,
     record_document_id,
 )
-from airbyte_embedded_tools.models import FileEntry
 
 
 @pytest.mark.parametrize(

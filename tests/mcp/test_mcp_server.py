@@ -15,12 +15,13 @@ import pytest
 from mcp.types import CallToolResult, TextContent
 from mcp_helpers import MCP_COMMAND, REPO, clean_env, server_env, stripe_ids
 
-from airbyte_embedded_tools import __version__, config
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.integrations.mcp_auth import shared_pool
-from airbyte_embedded_tools.integrations.mcp_sdk import sdk_problem
-from airbyte_embedded_tools.integrations.mcp_server import create_mcp_server, sources_from_env
-from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools import __version__
+from airbyte_embedded_tools import _config as config
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._integrations.mcp_auth import shared_pool
+from airbyte_embedded_tools._integrations.mcp_sdk import sdk_problem
+from airbyte_embedded_tools._integrations.mcp_server import create_mcp_server, sources_from_env
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools.tools import ToolkitOptions, WriteRequest
 
 
@@ -156,7 +157,7 @@ async def test_open_server_takes_any_source_id(sandbox: Any) -> None:
     """No source pinned (the seed's configuration): ``source_id`` is required and Airbyte
     decides, with the organization's credentials, which ids they reach."""
     async with httpx.AsyncClient() as http:
-        from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+        from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 
         org = AirbyteEmbeddedClient(
             client_id=sandbox.client_id,
@@ -290,7 +291,7 @@ def test_a_missing_sdk_is_named_at_import(tmp_path: Path) -> None:
         "m.version = lambda name: (_ for _ in ()).throw(m.PackageNotFoundError(name)) "
         "if name == 'mcp' else real(name)\n"
         "sys.modules['mcp'] = None\n"
-        "try:\n    import airbyte_embedded_tools.integrations.mcp_server\n"
+        "try:\n    import airbyte_embedded_tools._integrations.mcp_server\n"
         "except ImportError as exc:\n    print(exc)\n"
     )
     out = subprocess.run(
@@ -305,7 +306,7 @@ def test_a_1x_sdk_is_refused_with_the_fix(mcp1: Path) -> None:
     and the CLI says the same in one line."""
     code = (
         f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
-        "try:\n    import airbyte_embedded_tools.integrations.mcp_server\n"
+        "try:\n    import airbyte_embedded_tools._integrations.mcp_server\n"
         "except ImportError as exc:\n    print(exc)\n"
         "from airbyte_embedded_tools.cli import main\n"
         "sys.exit(main(['mcp']))\n"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ray_customers import ACME, Customers
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents import FileDocumentLoader, LoadState
 from airbyte_embedded_tools.ray import FileSource, read_files, updated_states
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from ray_customers import Customers
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.documents import ApiDocumentLoader
 from airbyte_embedded_tools.ray import RecordSource, read_records
 

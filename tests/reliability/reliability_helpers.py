@@ -20,8 +20,8 @@ from typing import IO, Any
 
 import uvicorn
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.retry import RetryPolicy
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._retry import RetryPolicy
 from airbyte_embedded_tools.sandbox import Sandbox
 
 PACKAGE_LOGGER = "airbyte_embedded_tools"

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import ToolMessage
 from reliability_helpers import make_client
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.langchain import AirbyteEmbeddedToolkit
 from airbyte_embedded_tools.llama_index import AirbyteEmbeddedToolSpec
 from airbyte_embedded_tools.sandbox import Sandbox

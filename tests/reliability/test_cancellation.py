@@ -15,7 +15,7 @@ import httpx
 import pytest
 from reliability_helpers import make_client, open_fds
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import FaultConfig, Sandbox
 
 pytestmark = pytest.mark.reliability

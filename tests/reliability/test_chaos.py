@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from reliability_helpers import make_client, retry_log
 
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.sandbox import FaultConfig, Sandbox
 
 pytestmark = pytest.mark.reliability

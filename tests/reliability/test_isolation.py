@@ -16,8 +16,8 @@ from collections import Counter
 import pytest
 from reliability_helpers import make_client
 
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.documents import ApiDocumentLoader, FileDocumentLoader
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
 from airbyte_embedded_tools.sandbox import Sandbox, SandboxTenant
 from airbyte_embedded_tools.tools import AirbyteEmbeddedTools, CustomerContext
 
@@ -105,7 +105,7 @@ async def _call(
 ) -> tuple[bool, str]:
     """One call for ``tenant``: (whether it answered, its text). 80% proxy tool, 10% list tool,
     5% API loader, 5% file loader (over a workspace view of the organization client)."""
-    from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+    from airbyte_embedded_tools._client import AirbyteEmbeddedClient
     from airbyte_embedded_tools.tools import AirbyteTool
 
     assert isinstance(org, AirbyteEmbeddedClient)

@@ -29,12 +29,12 @@ from typing import Any
 import pytest
 from reliability_helpers import make_client
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.langchain import AirbyteEmbeddedLoader, AirbyteEmbeddedToolkit
 from airbyte_embedded_tools.llama_index import AirbyteEmbeddedReader, AirbyteEmbeddedToolSpec
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import AirbyteEmbeddedTools
 
 pytestmark = pytest.mark.reliability

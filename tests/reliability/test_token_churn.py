@@ -19,8 +19,8 @@ import httpx
 import pytest
 from reliability_helpers import make_client
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.config import TOKEN_REFRESH_MARGIN
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._config import TOKEN_REFRESH_MARGIN
 from airbyte_embedded_tools.sandbox import Sandbox
 
 pytestmark = pytest.mark.reliability

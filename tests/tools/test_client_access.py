@@ -1,6 +1,6 @@
 """Tools over one client from sync and async code: the client stays on the loop that owns it.
 
-The mechanism itself (``airbyte_embedded_tools.access``) is tested in tests/test_access.py.
+The mechanism itself (``airbyte_embedded_tools._access``) is tested in tests/test_access.py.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from airbyte_embedded_tools import access as access_module
-from airbyte_embedded_tools.access import access_for
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
+from airbyte_embedded_tools import _access as access_module
+from airbyte_embedded_tools._access import access_for
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import ListFilesTool, ProxyApiRequestTool, ToolResult
 
 Factory = Callable[[Sandbox], AirbyteEmbeddedClient]

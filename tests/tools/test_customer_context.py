@@ -18,12 +18,12 @@ from test_langchain_tools import ScriptedChatModel
 from test_llama_index_tools import _call, _tool_results, scripted
 
 from airbyte_embedded_tools import CustomerContext, bind_customer
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.integrations.langchain_tools import AirbyteEmbeddedToolkit
-from airbyte_embedded_tools.integrations.llama_index_tools import AirbyteEmbeddedToolSpec
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._integrations.langchain_tools import AirbyteEmbeddedToolkit
+from airbyte_embedded_tools._integrations.llama_index_tools import AirbyteEmbeddedToolSpec
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox, SandboxTenant
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import AirbyteEmbeddedTools, ProxyApiRequestTool
 
 

@@ -16,9 +16,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 from test_langchain_tools import ScriptedChatModel
 
-from airbyte_embedded_tools.integrations.langchain_tools import AirbyteEmbeddedToolkit
+from airbyte_embedded_tools._integrations.langchain_tools import AirbyteEmbeddedToolkit
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 
 JENNY = {"name": "Jenny Rosen HITL", "email": "jenny.hitl@example.com"}
 

@@ -19,15 +19,15 @@ from langchain_core.tools import BaseTool
 from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.integrations.langchain_tools import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._integrations.langchain_tools import (
     AirbyteEmbeddedToolkit,
     AirbyteToolAdapter,
     to_langchain_tool,
 )
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import (
     ApiResponse,
     FileListing,

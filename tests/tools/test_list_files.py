@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sources import Source
 from airbyte_embedded_tools.tools import FileListing, ListFilesTool
 
 

@@ -13,14 +13,14 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallB
 from llama_index.core.llms import MockFunctionCallingLLM
 from llama_index.core.tools import FunctionTool, ToolMetadata
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.integrations.llama_index_tools import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._integrations.llama_index_tools import (
     AirbyteEmbeddedToolSpec,
     AirbyteFunctionTool,
 )
+from airbyte_embedded_tools._sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sync_client import SyncAirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import (
     ApiResponse,
     ProxyApiRequestInput,

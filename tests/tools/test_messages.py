@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.documents import ParseError, UnsupportedFormatError
-from airbyte_embedded_tools.errors import (
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import (
     AirbyteEmbeddedError,
     APIConnectionError,
     APITimeoutError,
@@ -23,7 +22,8 @@ from airbyte_embedded_tools.errors import (
     ServerError,
     UpstreamError,
 )
-from airbyte_embedded_tools.models import FileContent, FileEntry, ProxyResponse
+from airbyte_embedded_tools._models import FileContent, FileEntry, ProxyResponse
+from airbyte_embedded_tools.documents import ParseError, UnsupportedFormatError
 from airbyte_embedded_tools.tools import ListFilesTool, ProxyApiRequestTool, ReadFileTool
 
 SOURCE_ID = "5d1c6a0e-0000-4000-8000-000000000001"

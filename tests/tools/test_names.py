@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.tools import AirbyteEmbeddedTools, ReadFileTool
 from airbyte_embedded_tools.tools.names import resolve_names

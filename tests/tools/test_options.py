@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.integrations.langchain_tools import AirbyteEmbeddedToolkit
-from airbyte_embedded_tools.integrations.llama_index_tools import AirbyteEmbeddedToolSpec
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._integrations.langchain_tools import AirbyteEmbeddedToolkit
+from airbyte_embedded_tools._integrations.llama_index_tools import AirbyteEmbeddedToolSpec
 from airbyte_embedded_tools.tools import AirbyteEmbeddedTools, ProxyApiRequestTool, ToolkitOptions
 
 CLIENT = AirbyteEmbeddedClient(token="t", base_url="http://127.0.0.1:9")

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.models import ProxyResponse
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._models import ProxyResponse
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools.sandbox import Sandbox
-from airbyte_embedded_tools.sources import Source
 from airbyte_embedded_tools.tools import (
     ApiResponse,
     ProxyApiRequestInput,

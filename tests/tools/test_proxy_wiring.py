@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.tools import ProxyApiRequestTool, WriteRequest
 from airbyte_embedded_tools.tools.proxy_api_request import DEFAULT_TOOL_MAX_RESPONSE_BYTES

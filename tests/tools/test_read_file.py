@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.models import FileContent
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._models import FileContent
 from airbyte_embedded_tools.sandbox import Sandbox
 from airbyte_embedded_tools.tools import FileText, ReadFileTool
 

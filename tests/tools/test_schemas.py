@@ -16,9 +16,9 @@ import pytest
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.integrations.langchain_tools import AirbyteEmbeddedToolkit
-from airbyte_embedded_tools.sources import Source
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._integrations.langchain_tools import AirbyteEmbeddedToolkit
+from airbyte_embedded_tools._sources import Source
 from airbyte_embedded_tools.tools import ListFilesInput, ProxyApiRequestInput, ReadFileInput
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_schemas.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sources import Source, resolve_sources
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sources import Source, resolve_sources
 
 
 def test_plain_id_under_a_connector_name_is_an_api_source() -> None:

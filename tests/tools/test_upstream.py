@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airbyte_embedded_tools._config import CONNECTOR_API_BASES
+from airbyte_embedded_tools._errors import InvalidRequestError
 from airbyte_embedded_tools._upstream import (
     CONNECTOR_RULES,
     check_headers,
@@ -19,8 +21,6 @@ from airbyte_embedded_tools._upstream import (
     refused_model_header,
     upstream_url,
 )
-from airbyte_embedded_tools.config import CONNECTOR_API_BASES
-from airbyte_embedded_tools.errors import InvalidRequestError
 
 STRIPE = frozenset({"api.stripe.com"})
 

@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from ._config import CONNECTOR_API_BASES
+from ._errors import ConfigurationError
 from ._upstream import DEFAULT_CONNECTOR
-from .config import CONNECTOR_API_BASES
-from .errors import ConfigurationError
 
 __all__ = ["Source", "SourceKind", "resolve_sources"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from .errors import IdempotencyConflictError, UpstreamError
+from ._errors import IdempotencyConflictError, UpstreamError
 
 __all__ = ["AccessToken", "FileContent", "FileEntry", "FolderListing", "ProxyResponse"]
 

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from airbyte_embedded_tools import config
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.config import ENV_FILE_SOURCE_ID, ENV_STRIPE_SOURCE_ID
+from airbyte_embedded_tools import _config as config
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._config import ENV_FILE_SOURCE_ID, ENV_STRIPE_SOURCE_ID
 
 __all__ = ["ENV_FILE_SOURCE_ID", "ENV_STRIPE_SOURCE_ID", "Target", "open_target"]
 

@@ -20,11 +20,11 @@ from typing import Any, Literal
 import anyio
 import httpx
 
-from airbyte_embedded_tools import config
+from airbyte_embedded_tools import _config as config
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import ConfigurationError
+from airbyte_embedded_tools._sources import Source, resolve_sources
 from airbyte_embedded_tools._version import __version__
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import ConfigurationError
-from airbyte_embedded_tools.sources import Source, resolve_sources
 from airbyte_embedded_tools.tools import DEFAULT_MAX_CHARS, ClientLike, ToolkitOptions
 
 from .mcp_auth import (

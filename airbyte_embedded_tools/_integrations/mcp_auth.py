@@ -23,9 +23,9 @@ from typing import Protocol
 
 import httpx
 
-from airbyte_embedded_tools import config
+from airbyte_embedded_tools import _config as config
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
 from airbyte_embedded_tools._wire import credential_problem
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
 from airbyte_embedded_tools.tools import ClientLike
 
 from .mcp_sdk import AccessToken, Context

@@ -15,6 +15,8 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
 
 from typing_extensions import Unpack
 
+from airbyte_embedded_tools._sources import Source
+from airbyte_embedded_tools._sync_client import ClientLike
 from airbyte_embedded_tools.documents.loader import DocumentRecord, LoadState, SkippedFile
 from airbyte_embedded_tools.documents.options import FileLoadKwargs, FileLoadOptions
 from airbyte_embedded_tools.documents.records import DEFAULT_MAX_VALUE_CHARS, Paginator
@@ -26,8 +28,6 @@ from airbyte_embedded_tools.documents.runs import (
     file_core_factory,
     source_id_of,
 )
-from airbyte_embedded_tools.sources import Source
-from airbyte_embedded_tools.sync_client import ClientLike
 
 __all__ = ["AirbyteEmbeddedLoader"]
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
-from . import config
+from . import _config as config
+from ._access import ClientAccess, SyncFace
 from ._affinity import LoopThread
-from .access import ClientAccess, SyncFace
-from .client import AirbyteEmbeddedClient
-from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
+from ._client import AirbyteEmbeddedClient
+from ._models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 
 __all__ = ["ClientLike", "SyncAirbyteEmbeddedClient"]
 

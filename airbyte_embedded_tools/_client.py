@@ -24,9 +24,10 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 
+from . import _config as config
 from . import _wire as wire
-from . import config
 from ._affinity import LoopAffinity
+from ._auth import TokenCall, Tokens, WorkspaceRef
 from ._checks import (
     as_timeout,
     check_base_url,
@@ -37,9 +38,28 @@ from ._checks import (
     secret,
     unsendable,
 )
+from ._errors import (
+    AirbyteEmbeddedError,
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    IncompleteReadError,
+    InvalidRequestError,
+    ResponseTooLargeError,
+)
+from ._models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from ._redact import clip, logger, redact
 from ._refuse import refuse
 from ._request_options import RequestOptions
+from ._retry import (
+    IDEMPOTENT_METHODS,
+    RetryPolicy,
+    RetryState,
+    is_retryable_status,
+    parse_retry_after,
+    was_never_sent,
+)
 from ._streaming import stream_ranges
 from ._upstream import (
     check_headers,
@@ -51,26 +71,6 @@ from ._upstream import (
 )
 from ._version import __version__
 from ._wire.answers import ANY_STATUS, RANGED, Answers, WholeFile
-from .auth import TokenCall, Tokens, WorkspaceRef
-from .errors import (
-    AirbyteEmbeddedError,
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    ConfigurationError,
-    IncompleteReadError,
-    InvalidRequestError,
-    ResponseTooLargeError,
-)
-from .models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
-from .retry import (
-    IDEMPOTENT_METHODS,
-    RetryPolicy,
-    RetryState,
-    is_retryable_status,
-    parse_retry_after,
-    was_never_sent,
-)
 
 __all__ = ["AirbyteEmbeddedClient"]
 

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airbyte_embedded_tools.client import AirbyteEmbeddedClient
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._client import AirbyteEmbeddedClient
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
 
 from .environment import ENV_FILE_SOURCE_ID, ENV_STRIPE_SOURCE_ID, Target, open_target
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
+from . import _config as config
 from . import _wire as wire
-from . import config
+from ._errors import AuthenticationError, ConfigurationError
+from ._models import AccessToken
 from ._redact import logger, register_secret
-from .errors import AuthenticationError, ConfigurationError
-from .models import AccessToken
 
 __all__ = ["TokenCall", "TokenFlow", "Tokens", "WorkspaceRef"]
 

@@ -26,9 +26,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from airbyte_embedded_tools._errors import AirbyteEmbeddedError
+from airbyte_embedded_tools._sources import Source, SourceKind, resolve_sources
 from airbyte_embedded_tools._upstream import CONNECTOR_RULES, IDEMPOTENCY_HEADER, READ_METHODS
-from airbyte_embedded_tools.errors import AirbyteEmbeddedError
-from airbyte_embedded_tools.sources import Source, SourceKind, resolve_sources
 from airbyte_embedded_tools.tools import (
     AirbyteEmbeddedTools,
     AirbyteTool,

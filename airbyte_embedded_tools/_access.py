@@ -26,8 +26,8 @@ from collections.abc import (
 from typing import Any, Generic, TypeVar
 
 from ._affinity import Lease, LoopAffinity, LoopThread
-from .client import AirbyteEmbeddedClient
-from .errors import ConfigurationError
+from ._client import AirbyteEmbeddedClient
+from ._errors import ConfigurationError
 
 __all__ = ["ClientAccess", "LoopThread", "LoopUnavailableError", "SyncFace", "access_for", "take"]
 

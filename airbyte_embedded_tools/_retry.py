@@ -17,7 +17,7 @@ from datetime import timezone
 
 import httpx
 
-from . import config
+from . import _config as config
 from ._redact import logger
 
 __all__ = [

@@ -23,7 +23,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
         "The LlamaIndex tools need LlamaIndex: pip install 'airbyte-embedded-tools[llama-index]'"
     ) from exc
 
-from airbyte_embedded_tools.errors import ConfigurationError
+from airbyte_embedded_tools._errors import ConfigurationError
 from airbyte_embedded_tools.tools import (
     AirbyteEmbeddedTools,
     AirbyteTool,
