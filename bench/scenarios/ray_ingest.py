@@ -179,7 +179,7 @@ def ray_ingest(ctx: BenchContext) -> ScenarioResult:
     """Rows/s of Ray on 2 CPUs against the single-process loader and a raw sequential loop."""
     from airbyte_embedded_tools.sandbox import FaultConfig
 
-    customers = 20 if ctx.quick else 200
+    customers = 8 if ctx.quick else 200
     tmp = Path(tempfile.mkdtemp(prefix="bench-ray-"))
     try:
         write_customers(tmp, customers)
