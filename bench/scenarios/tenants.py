@@ -159,7 +159,7 @@ async def _bytes_per_view(
 @scenario("tenants", "1,000 tenants, 5 proxied calls each, 100 in flight, cold")
 def tenants_scenario(ctx: BenchContext) -> ScenarioResult:
     """Ours (one client + views) against one client per tenant and raw httpx."""
-    count = 100 if ctx.quick else TENANTS
+    count = 50 if ctx.quick else TENANTS
     out: dict[str, dict[str, Any]] = {}
     tokens: dict[str, int] = {}
     with sandbox(tenants=count) as sb:
