@@ -38,6 +38,8 @@ class Churn:
     token_requests: int = 0
     seconds: float = 0.0
     replays_401: int = 0
+    last_call_at: float = 0.0
+    """Seconds from the start to the last call that succeeded."""
 
 
 @pytest.fixture
@@ -64,7 +66,8 @@ async def _churn(sb: Sandbox, client: AirbyteEmbeddedClient) -> Churn:
     """``WORKERS`` tasks calling the proxy and the file list back to back for ``RUN_SECONDS``."""
     result = Churn()
     sb.reset_log()
-    stop_at = time.monotonic() + RUN_SECONDS
+    started = time.monotonic()
+    stop_at = started + RUN_SECONDS
 
     async def worker(n: int) -> None:
         for i in itertools.count():
@@ -80,9 +83,10 @@ async def _churn(sb: Sandbox, client: AirbyteEmbeddedClient) -> Churn:
                     await client.list_files(sb.file_source_id, "contracts/")
             except Exception as exc:
                 result.failures.append(exc)
+            else:
+                result.last_call_at = time.monotonic() - started
             result.calls += 1
 
-    started = time.monotonic()
     await asyncio.gather(*(worker(n) for n in range(WORKERS)))
     result.seconds = time.monotonic() - started
     result.token_requests = sb.token_requests
@@ -112,7 +116,10 @@ async def test_tokens_expiring_every_two_seconds(
     lifetimes = RUN_SECONDS / LIFETIME
     for run in (org, ws):
         assert not run.failures, run.failures[:3]
-        assert run.calls > WORKERS * 10
+        # Calls kept succeeding after the token had expired several times over (a count of
+        # calls would measure the machine's speed, not the client).
+        assert run.calls >= WORKERS * 2
+        assert run.last_call_at >= RUN_SECONDS - LIFETIME, run
     # The application token is refreshed ahead of expiry, half a lifetime early (the 60 s margin
     # capped at half of a 2 s lifetime): one request per second, never one per call.
     assert lifetimes <= org.token_requests <= lifetimes * 2 + 2
