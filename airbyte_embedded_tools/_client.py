@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterable, Mapping
 from contextlib import aclosing
 from contextvars import ContextVar
 from types import TracebackType
@@ -742,7 +743,9 @@ class AirbyteEmbeddedClient:
             started = time.monotonic()
             try:
                 if options.authenticated:
-                    token = await _within(state, self._token())
+                    token = self._core.tokens.cached(self._workspace) or await _within(
+                        state, self._token()
+                    )
                 built = self._build(method, url, options, token, timeout, where)
                 if isinstance(built, InvalidRequestError):
                     response = built
@@ -897,12 +900,21 @@ _CALL_EXPIRES_AT: ContextVar[float | None] = ContextVar("_call_expires_at", defa
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-async def _within(state: RetryState, awaitable: Awaitable[_T]) -> _T:
-    """Await ``awaitable`` until the call's deadline (``asyncio.TimeoutError`` past it)."""
+async def _within(state: RetryState, awaitable: Coroutine[Any, Any, _T]) -> _T:
+    """Await ``awaitable`` until the call's deadline (``asyncio.TimeoutError`` past it).
+
+    On Python 3.11+ a timer on the running task (``asyncio.timeout``), not a task per await.
+    """
     left = state.remaining()
     if left is None:
         return await awaitable
-    return await asyncio.wait_for(awaitable, max(left, 0.0))
+    if left <= 0:
+        awaitable.close()
+        raise asyncio.TimeoutError
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(left):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, left)
 
 
 def _seconds(default: float | None, override: float | None) -> str:

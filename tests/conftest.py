@@ -43,3 +43,14 @@ async def client(sandbox: Sandbox) -> AsyncIterator[AirbyteEmbeddedClient]:
         yield client
     finally:
         await client.aclose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n``: the Ray tests share one worker (one local Ray at a time), and so do
+    the MCP 1.x tests (one virtualenv, built once, shared through a session fixture)."""
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/ray/" in path:
+            item.add_marker(pytest.mark.xdist_group("ray"))
+        elif path.endswith("test_mcp_v1_clients.py") or "1x_sdk" in item.name:
+            item.add_marker(pytest.mark.xdist_group("mcp1"))
