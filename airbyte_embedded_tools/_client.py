@@ -840,8 +840,9 @@ class AirbyteEmbeddedClient:
         """Send ``request``; read the answer (at most ``limit`` bytes) unless a streamed success.
 
         The body is read piece by piece and dropped at the limit, so memory is bounded by the
-        limit, not by what the server sends. The answer comes back as a new response holding
-        the decoded body (its ``Content-Encoding`` dropped) and the request.
+        limit, not by what the server sends. An uncompressed answer framed by its length is read
+        in place; any other comes back as a new response holding the decoded body (its
+        ``Content-Encoding`` dropped) and the request.
         """
         response = await self._http.send(request, stream=True, follow_redirects=False)
         if stream and response.status_code < 300:
@@ -850,6 +851,10 @@ class AirbyteEmbeddedClient:
             length = response.headers.get("content-length", "")
             if length.isdigit() and int(length) > limit:
                 raise _too_large(where, limit, f"it announces {int(length)} bytes")
+            if length.isdigit() and "content-encoding" not in response.headers:
+                # Framed by its length and not compressed: it cannot grow past the limit.
+                await response.aread()
+                return response
             pieces: list[bytes] = []
             size = 0
             async for piece in response.aiter_bytes():
