@@ -668,14 +668,20 @@ class AirbyteEmbeddedClient:
 
     # --- the request loop ------------------------------------------------------------------------
 
-    async def _token(self) -> AccessToken:
-        """This client's token: cached, else fetched by driving the auth layer's one-way flow
-        (it yields the token requests to send; each is sent here, unauthenticated)."""
-        tokens = self._core.tokens
-        token = tokens.cached(self._workspace)
+    async def _token(self, state: RetryState | None = None) -> AccessToken:
+        """This client's token: cached, else fetched within ``state``'s deadline (the call
+        that needs it), if any."""
+        token = self._core.tokens.cached(self._workspace)
         if token is not None:
             return token
-        flow = tokens.flow(self._workspace)
+        if state is None:
+            return await self._exchange()
+        return await _within(state, self._exchange())
+
+    async def _exchange(self) -> AccessToken:
+        """A token fetched by driving the auth layer's one-way flow (it yields the token
+        requests to send; each is sent here, unauthenticated)."""
+        flow = self._core.tokens.flow(self._workspace)
         try:
             step = await anext(flow)
             while isinstance(step, TokenCall):
@@ -743,9 +749,7 @@ class AirbyteEmbeddedClient:
             started = time.monotonic()
             try:
                 if options.authenticated:
-                    token = self._core.tokens.cached(self._workspace) or await _within(
-                        state, self._token()
-                    )
+                    token = await self._token(state)
                 built = self._build(method, url, options, token, timeout, where)
                 if isinstance(built, InvalidRequestError):
                     response = built

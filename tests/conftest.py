@@ -52,5 +52,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.path.as_posix()
         if "/tests/ray/" in path:
             item.add_marker(pytest.mark.xdist_group("ray"))
-        elif path.endswith("test_mcp_v1_clients.py") or "1x_sdk" in item.name:
+        elif "mcp1" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("mcp1"))
