@@ -49,6 +49,7 @@ from ._errors import (
     InvalidRequestError,
     ResponseTooLargeError,
 )
+from ._inflate import ACCEPT_ENCODING, BodyError, TooLarge, inflater_for
 from ._models import AccessToken, FileContent, FileEntry, FolderListing, ProxyResponse
 from ._redact import clip, logger, redact
 from ._refuse import refuse
@@ -614,7 +615,7 @@ class AirbyteEmbeddedClient:
             or expected_size < 0
         ):
             raise refuse("expected_size must be an integer >= 0")
-        headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
+        headers = {"Accept": "*/*"}
         answers: Answers = WholeFile(expected_size)
         if start is not None or end is not None:
             first = 0 if start is None else start
@@ -625,7 +626,11 @@ class AirbyteEmbeddedClient:
             "GET",
             wire.files_get_path(source_id, path),
             RequestOptions(
-                headers=headers, timeout=timeout, answers=answers, total_timeout=total_timeout
+                headers=headers,
+                timeout=timeout,
+                answers=answers,
+                raw=True,
+                total_timeout=total_timeout,
             ),
         )
         return wire.file_content(response, path=path, requested_start=start or 0)
@@ -656,7 +661,7 @@ class AirbyteEmbeddedClient:
         url_path = wire.files_get_path(source_id, path)
 
         async def send(headers: dict[str, str], state: RetryState) -> httpx.Response:
-            options = RequestOptions(headers=headers, stream=True)
+            options = RequestOptions(headers=headers, stream=True, raw=True)
             return await self._request("GET", url_path, options, state)
 
         pieces = stream_ranges(
@@ -754,11 +759,19 @@ class AirbyteEmbeddedClient:
                 if isinstance(built, InvalidRequestError):
                     response = built
                 else:
-                    send = self._send(built, stream=options.stream, limit=limit, where=where)
+                    send = self._send(
+                        built, stream=options.stream, raw=options.raw, limit=limit, where=where
+                    )
                     response = await _within(state, send)
             except ResponseTooLargeError as exc:  # an answer came: the call was carried out
                 state.may_have_reached = True
                 response = exc
+            except BodyError as exc:  # so did this one, unreadable as sent
+                state.may_have_reached = True
+                if exc.retryable and resend_safe and await state.wait(f"{where}: {exc.problem}"):
+                    continue
+                error = IncompleteReadError if exc.retryable else APIConnectionError
+                response = error(f"Airbyte API {where}: {exc.problem}")
             except asyncio.TimeoutError:
                 state.may_have_reached = True
                 response = APITimeoutError(
@@ -832,40 +845,55 @@ class AirbyteEmbeddedClient:
                 url,
                 params=options.params,
                 json=options.json,
-                headers=self._headers(token, options.headers),
+                headers=self._headers(token, options.headers, raw=options.raw),
                 timeout=timeout,
             )
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
             return unsendable(exc, where)
 
     async def _send(
-        self, request: httpx.Request, *, stream: bool, limit: int, where: str
+        self, request: httpx.Request, *, stream: bool, raw: bool, limit: int, where: str
     ) -> httpx.Response:
         """Send ``request``; read the answer (at most ``limit`` bytes) unless a streamed success.
 
         The body is read piece by piece and dropped at the limit, so memory is bounded by the
-        limit, not by what the server sends. An uncompressed answer framed by its length is read
-        in place; any other comes back as a new response holding the decoded body (its
-        ``Content-Encoding`` dropped) and the request.
+        limit, not by what the server sends; a gzip or deflate body is inflated under the same
+        limit (``_inflate``), unless ``raw`` (a file's bytes, kept as stored). An uncompressed
+        answer framed by its length is read in place; any other comes back as a new response
+        holding the body (its ``Content-Encoding`` dropped) and the request.
         """
         response = await self._http.send(request, stream=True, follow_redirects=False)
         if stream and response.status_code < 300:
             return response
         try:
+            if response.is_stream_consumed:  # read by the transport (httpx.MockTransport's are)
+                if len(response.content) > limit:
+                    raise _too_large(where, limit, "it is larger")
+                return response
             length = response.headers.get("content-length", "")
             if length.isdigit() and int(length) > limit:
                 raise _too_large(where, limit, f"it announces {int(length)} bytes")
-            if length.isdigit() and "content-encoding" not in response.headers:
+            coding = response.headers.get("content-encoding")
+            if length.isdigit() and not coding:
                 # Framed by its length and not compressed: it cannot grow past the limit.
                 await response.aread()
                 return response
+            inflater = None if raw else inflater_for(coding)
             pieces: list[bytes] = []
-            size = 0
-            async for piece in response.aiter_bytes():
+            received = size = 0
+            async for piece in response.aiter_raw():
+                received += len(piece)
+                if inflater is not None:
+                    try:
+                        piece = inflater.feed(piece, limit - size)
+                    except TooLarge:
+                        raise _too_large(where, limit, "it inflates past it") from None
                 size += len(piece)
-                if size > limit:
+                if size > limit or received > limit:
                     raise _too_large(where, limit, "it is larger")
                 pieces.append(piece)
+            if inflater is not None:
+                inflater.end()
         finally:
             await response.aclose()
         headers = httpx.Headers(
@@ -880,9 +908,15 @@ class AirbyteEmbeddedClient:
         )
 
     def _headers(
-        self, token: AccessToken | None, extra: Mapping[str, str] | None
+        self, token: AccessToken | None, extra: Mapping[str, str] | None, *, raw: bool
     ) -> dict[str, str]:
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        """Our headers, then ``extra``, then the bearer token; ``raw`` asks for the bytes as
+        stored (no compression), else for what ``_inflate`` undoes."""
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "identity" if raw else ACCEPT_ENCODING,
+        }
         if self._core.organization_id:
             headers["X-Organization-Id"] = self._core.organization_id
         if extra:

@@ -28,7 +28,8 @@ class RequestOptions:
     bearer token and refresh it on a 401 (False for the token requests themselves).
     ``resend_safe``: False limits retries to failures that cannot have reached the upstream.
     ``answers``: which answers are errors of Airbyte's API and which successes are unusable.
-    ``stream``: hand back a successful response unread (the caller closes it).
+    ``stream``: hand back a successful response unread (the caller closes it). ``raw``: the
+    body's bytes as sent (a file's, as stored), asked for uncompressed and never inflated.
     ``max_bytes``: the largest answer read (``ResponseTooLargeError`` past it), None for the
     client's ``max_response_bytes``. ``total_timeout``: seconds the whole call may take,
     retries and the token exchange included, None for the client's.
@@ -42,5 +43,6 @@ class RequestOptions:
     resend_safe: bool = True
     answers: Answers = PLAIN
     stream: bool = False
+    raw: bool = False
     max_bytes: int | None = None
     total_timeout: float | None = None

@@ -22,8 +22,9 @@ MAX_STREAM_RANGE = 32 * 1024 * 1024
 """The largest byte range ``stream_file`` asks for in one request."""
 
 SendRange = Callable[[dict[str, str], RetryState], Awaitable[httpx.Response]]
-"""GET the file with these headers (its ``Range``) under this retry budget; the response comes
-back unread (a successful one: the caller closes it), an error answer raised as its error."""
+"""GET the file as stored (uncompressed) with these headers (its ``Range``) under this retry
+budget; the response comes back unread (a successful one: the caller closes it), an error
+answer raised as its error."""
 
 
 async def stream_ranges(
@@ -53,11 +54,7 @@ async def stream_ranges(
             last = range_last
             if stream.total is not None:
                 last = min(last, stream.total - 1)
-            headers = {
-                "Accept": "*/*",
-                "Accept-Encoding": "identity",
-                "Range": range_header(stream.offset, last),
-            }
+            headers = {"Accept": "*/*", "Range": range_header(stream.offset, last)}
             try:
                 response = await send(headers, state)
             except RangeNotSatisfiableError as exc:
@@ -67,7 +64,9 @@ async def stream_ranges(
             failure: str | None = None
             try:
                 expected = stream.begin(response)
-                async for piece in response.aiter_bytes():
+                # The bytes as stored, never inflated (unless the transport read them already).
+                raw = not response.is_stream_consumed
+                async for piece in response.aiter_raw() if raw else response.aiter_bytes():
                     data = stream.accept(piece)
                     if data:
                         yield data

@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "_sources": 1,
     "_upstream": 1,
     "_wire": 2,
+    "_inflate": 2,
     "_retry": 2,
     "_affinity": 3,
     "_checks": 3,

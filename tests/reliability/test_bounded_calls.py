@@ -8,6 +8,8 @@ a byte every 1.5 s nor send 200 MB cheaply); short reads from the sandbox's ``tr
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -172,3 +174,98 @@ async def test_a_short_200_without_a_known_size_still_fails_on_its_content_lengt
     ):
         with pytest.raises(APIConnectionError, match="RemoteProtocolError"):
             await client.read_file("src", "a.txt")
+
+
+def answer_with(body: bytes, coding: str, *, content_type: bytes = b"application/json") -> Handler:
+    """A 200 carrying ``body`` as is, labelled with ``Content-Encoding: coding``."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Encoding: %s\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (content_type, coding.encode(), len(body), body)
+        )
+        await writer.drain()
+
+    return handler
+
+
+async def test_a_gzip_bomb_stops_at_the_cap_with_memory_bounded_by_it() -> None:
+    cap = 1024 * 1024
+    bomb = gzip.compress(bytes(64 * 1024 * 1024))  # 64 MiB of zeros in about 64 KB
+    assert len(bomb) < cap  # its Content-Length is honest and small: only inflating finds out
+    async with (
+        raw_server(answer_with(bomb, "gzip")) as url,
+        AirbyteEmbeddedClient(token="t0ken", base_url=url) as client,
+    ):
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLargeError, match="inflates past it") as caught:
+                await client.proxy_request("src", "GET", CUSTOMERS, max_response_bytes=cap)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert caught.value.limit == cap
+    assert peak < 8 * cap, peak  # 148 MB before the fix: httpx inflated each read whole
+
+
+async def test_a_gzip_answer_is_inflated() -> None:
+    payload = {"object": "list", "data": [{"id": "cus_1"}], "has_more": False}
+    body = gzip.compress(json.dumps(payload).encode())
+    async with (
+        raw_server(answer_with(body, "gzip")) as url,
+        AirbyteEmbeddedClient(token="t0ken", base_url=url) as client,
+    ):
+        answer = await client.proxy_request("src", "GET", CUSTOMERS)
+    assert answer.json() == payload
+    assert "content-encoding" not in answer.headers
+
+
+async def test_a_corrupt_gzip_answer_is_retried_then_raised_without_an_httpx_error() -> None:
+    body = gzip.compress(b'{"object": "list", "data": []}')
+    broken = body[:12] + bytes(b ^ 0xFF for b in body[12:20]) + body[20:]
+    calls: list[int] = []
+
+    async def corrupt(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        calls.append(1)
+        await answer_with(broken, "gzip")(reader, writer)
+
+    async with (
+        raw_server(corrupt) as url,
+        AirbyteEmbeddedClient(token="t0ken", base_url=url, max_retries=1) as client,
+    ):
+        with pytest.raises(IncompleteReadError, match="gzip body is corrupt") as caught:
+            await client.proxy_request("src", "GET", CUSTOMERS)
+    assert calls == [1, 1]  # retried once: the next answer might have been whole
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+async def test_a_gzip_answer_cut_short_is_an_incomplete_read() -> None:
+    body = gzip.compress(json.dumps({"data": list(range(1000))}).encode())
+    async with (
+        raw_server(answer_with(body[: len(body) // 2], "gzip")) as url,
+        AirbyteEmbeddedClient(token="t0ken", base_url=url, max_retries=0) as client,
+    ):
+        with pytest.raises(IncompleteReadError, match="ends before its end"):
+            await client.proxy_request("src", "GET", CUSTOMERS)
+
+
+async def test_a_coding_the_client_did_not_ask_for_is_refused_by_name() -> None:
+    async with (
+        raw_server(answer_with(b"\x8b\x02\x80{}\x03", "br")) as url,
+        AirbyteEmbeddedClient(token="t0ken", base_url=url, max_retries=0) as client,
+    ):
+        with pytest.raises(APIConnectionError, match=r"encoded as 'br'.*gzip, deflate"):
+            await client.proxy_request("src", "GET", CUSTOMERS)
+
+
+async def test_a_file_stored_gzipped_is_read_and_streamed_as_stored() -> None:
+    stored = gzip.compress(b"a,b\n1,2\n" * 1000)
+    async with (
+        raw_server(answer_with(stored, "gzip", content_type=b"text/csv")) as url,
+        AirbyteEmbeddedClient(token="t0ken", base_url=url) as client,
+    ):
+        whole = await client.read_file("src", "data.csv.gz")
+        streamed = b"".join([piece async for piece in client.stream_file("src", "data.csv.gz")])
+    assert whole.content == stored  # the bytes as stored, as S3 serves a gzip-encoded object
+    assert streamed == stored
