@@ -13,14 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
-from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -78,7 +76,6 @@ __all__ = ["AirbyteEmbeddedClient"]
 
 
 USER_AGENT = f"airbyte-embedded-tools/{__version__}"
-_T = TypeVar("_T")
 
 
 class _Shared:
@@ -344,21 +341,9 @@ class AirbyteEmbeddedClient:
         """True for a ``for_workspace`` view (closing it leaves the pool open)."""
         return self._view
 
-    # Shared state under the names the request code reads.
-    @property
-    def _base_url(self) -> str:
-        return self._core.base_url
-
-    @property
-    def _allowed_hosts(self) -> frozenset[str]:
-        return self._core.allowed_hosts
-
-    @property
-    def _retry(self) -> RetryPolicy:
-        return self._core.retry
-
     @property
     def _http(self) -> httpx.AsyncClient:
+        """The connection pool (shared with the views)."""
         return self._core.http
 
     async def aclose(self) -> None:
@@ -437,7 +422,7 @@ class AirbyteEmbeddedClient:
         the client's for this call.
         """
         method = check_method(method)
-        target = upstream_url(url, params, allowed_hosts=self._allowed_hosts)
+        target = upstream_url(url, params, allowed_hosts=self._core.allowed_hosts)
         extra_headers = check_headers(headers)
         check_body(json, data)
         key = resolve_idempotency_key(idempotency_key, extra_headers, method, target)
@@ -451,7 +436,7 @@ class AirbyteEmbeddedClient:
             method=method, url=target, headers=extra_headers, json=json, data=data
         )
         path = wire.proxy_path(source_id)
-        state = self._retry.start(expires_at=self._expires_at(total_timeout))
+        state = self._core.retry.start(expires_at=self._expires_at(total_timeout))
         reader = wire.AnswerReader()
         options = RequestOptions(
             json=body,
@@ -665,7 +650,7 @@ class AirbyteEmbeddedClient:
             return await self._request("GET", url_path, options, state)
 
         pieces = stream_ranges(
-            send, self._retry, path=path, where=url_path, chunk_size=chunk_size, start=start
+            send, self._core.retry, path=path, where=url_path, chunk_size=chunk_size, start=start
         )
         async with aclosing(pieces):
             async for piece in pieces:
@@ -679,13 +664,12 @@ class AirbyteEmbeddedClient:
         token = self._core.tokens.cached(self._workspace)
         if token is not None:
             return token
-        if state is None:
-            return await self._exchange()
-        return await _within(state, self._exchange())
+        return await self._exchange(None if state is None else state.expires_at)
 
-    async def _exchange(self) -> AccessToken:
+    async def _exchange(self, expires_at: float | None) -> AccessToken:
         """A token fetched by driving the auth layer's one-way flow (it yields the token
-        requests to send; each is sent here, unauthenticated)."""
+        requests to send; each is sent here, unauthenticated, by ``expires_at`` at the latest:
+        the deadline of the call that needs the token)."""
         flow = self._core.tokens.flow(self._workspace)
         try:
             step = await anext(flow)
@@ -693,16 +677,16 @@ class AirbyteEmbeddedClient:
                 options = RequestOptions(
                     json=step.body, headers=step.headers, authenticated=False, answers=ANY_STATUS
                 )
-                step = await flow.asend(await self._request("POST", step.path, options))
+                state = self._core.retry.start(expires_at=self._expires_at(None, expires_at))
+                step = await flow.asend(await self._request("POST", step.path, options, state))
             return step
         finally:
             await flow.aclose()
 
-    def _expires_at(self, total_timeout: float | None) -> float | None:
-        """The monotonic deadline of a call starting now, within any enclosing call's."""
+    def _expires_at(self, total_timeout: float | None, outer: float | None = None) -> float | None:
+        """The monotonic deadline of a call starting now, within ``outer`` (an enclosing call's)."""
         total = self._core.total_timeout if total_timeout is None else total_timeout
         own = None if total is None else time.monotonic() + total
-        outer = _CALL_EXPIRES_AT.get()
         if outer is None or own is None:
             return own if outer is None else outer
         return min(own, outer)
@@ -721,48 +705,37 @@ class AirbyteEmbeddedClient:
         unusable (a body cut short) is retried like a dropped connection, then raised as
         ``IncompleteReadError``. ``state``: the retry budget when the call shares one with
         other requests (the proxy's upstream retries, a streamed read's ranges). The call
-        ends by its total deadline (``state.expires_at``), the token exchange included, and
-        reads no answer larger than ``options.max_bytes``. No error raised has a cause or
-        context: an httpx error holds the request, and the request the bearer token.
+        ends by its total deadline (``state.expires_at``, a timer on the running task), the
+        token exchange included, and reads no answer larger than ``options.max_bytes``. No
+        error raised has a cause or context: an httpx error holds the request, and the
+        request the bearer token.
         """
         self._bind_loop()
-        state = state or self._retry.start(expires_at=self._expires_at(options.total_timeout))
-        scope = _CALL_EXPIRES_AT.set(state.expires_at)
-        try:
-            return await self._attempts(method, path, options, state)
-        finally:
-            _CALL_EXPIRES_AT.reset(scope)
-
-    async def _attempts(
-        self, method: str, path: str, options: RequestOptions, state: RetryState
-    ) -> httpx.Response:
-        """``_request``'s loop: one attempt per turn until an answer, an error or no budget."""
+        core = self._core
+        if state is None:
+            state = core.retry.start(expires_at=self._expires_at(options.total_timeout))
         answers = options.answers
         resend_safe = options.resend_safe
-        url = self._base_url + path
+        url = core.base_url + path
         replayed = False
-        timeout = self._core.timeout if options.timeout is None else as_timeout(options.timeout)
-        limit = (
-            self._core.max_bytes
-            if options.max_bytes is None
-            else _check_max_bytes(options.max_bytes)
-        )
+        timeout = core.timeout if options.timeout is None else as_timeout(options.timeout)
+        limit = core.max_bytes if options.max_bytes is None else _check_max_bytes(options.max_bytes)
         where = f"{method} {clip(path, 80)}"
         while True:
             token: AccessToken | None = None
             response: httpx.Response | AirbyteEmbeddedError
             started = time.monotonic()
             try:
-                if options.authenticated:
-                    token = await self._token(state)
-                built = self._build(method, url, options, token, timeout, where)
-                if isinstance(built, InvalidRequestError):
-                    response = built
-                else:
-                    send = self._send(
-                        built, stream=options.stream, raw=options.raw, limit=limit, where=where
-                    )
-                    response = await _within(state, send)
+                async with asyncio.timeout(state.remaining()):
+                    if options.authenticated:
+                        token = await self._token(state)
+                    built = self._build(method, url, options, token, timeout, where)
+                    if isinstance(built, InvalidRequestError):
+                        response = built
+                    else:
+                        response = await self._send(
+                            built, stream=options.stream, raw=options.raw, limit=limit, where=where
+                        )
             except ResponseTooLargeError as exc:  # an answer came: the call was carried out
                 state.may_have_reached = True
                 response = exc
@@ -772,11 +745,11 @@ class AirbyteEmbeddedClient:
                     continue
                 error = IncompleteReadError if exc.retryable else APIConnectionError
                 response = error(f"Airbyte API {where}: {exc.problem}")
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 state.may_have_reached = True
                 response = APITimeoutError(
                     f"Airbyte API {where} did not finish within the call's total timeout "
-                    f"({_seconds(self._core.total_timeout, options.total_timeout)})"
+                    f"({_seconds(core.total_timeout, options.total_timeout)})"
                 )
             except httpx.LocalProtocolError as exc:  # h11 refused what we asked it to send
                 response = unsendable(exc, where)
@@ -840,7 +813,7 @@ class AirbyteEmbeddedClient:
     ) -> httpx.Request | InvalidRequestError:
         """The request to send, or the error naming why it cannot be built (to raise)."""
         try:
-            return self._http.build_request(
+            return self._core.http.build_request(
                 method,
                 url,
                 params=options.params,
@@ -862,7 +835,7 @@ class AirbyteEmbeddedClient:
         answer framed by its length is read in place; any other comes back as a new response
         holding the body (its ``Content-Encoding`` dropped) and the request.
         """
-        response = await self._http.send(request, stream=True, follow_redirects=False)
+        response = await self._core.http.send(request, stream=True, follow_redirects=False)
         if stream and response.status_code < 300:
             return response
         try:
@@ -937,27 +910,7 @@ _ENV_NAMES = (
 )
 
 
-_CALL_EXPIRES_AT: ContextVar[float | None] = ContextVar("_call_expires_at", default=None)
-"""The deadline of the logical call in progress: a token exchange it sets off keeps within it."""
-
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-async def _within(state: RetryState, awaitable: Coroutine[Any, Any, _T]) -> _T:
-    """Await ``awaitable`` until the call's deadline (``asyncio.TimeoutError`` past it).
-
-    On Python 3.11+ a timer on the running task (``asyncio.timeout``), not a task per await.
-    """
-    left = state.remaining()
-    if left is None:
-        return await awaitable
-    if left <= 0:
-        awaitable.close()
-        raise asyncio.TimeoutError
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(left):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, left)
 
 
 def _seconds(default: float | None, override: float | None) -> str:

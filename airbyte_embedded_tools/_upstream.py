@@ -85,6 +85,9 @@ CONNECTOR_RULES: dict[str, ConnectorRules] = {
     ),
 }
 
+_KEYED_METHODS = frozenset(m for rules in CONNECTOR_RULES.values() for m in rules.key_methods)
+"""The methods some connector takes an ``Idempotency-Key`` on (a GET needs no key lookup)."""
+
 _ACCOUNT_HEADERS = frozenset({"stripe-account", "stripe-context"})
 _ROUTING_HEADERS = frozenset(
     {
@@ -155,7 +158,12 @@ def _decode_dots(url: str) -> str:
     """``%2e`` in the path decoded to ``.`` (the same character, RFC 3986 §6.2.2.2), so that an
     encoded ``..`` segment is resolved here rather than by a server after the check."""
     head, mark, query = url.partition("?")
-    return re.sub("%2[eE]", ".", head) + mark + query
+    if "%2" not in head:
+        return url
+    return _ENCODED_DOT.sub(".", head) + mark + query
+
+
+_ENCODED_DOT = re.compile("%2[eE]")
 
 
 def connector_hosts(connectors: Collection[str] | None = None) -> frozenset[str]:
@@ -191,6 +199,8 @@ def resolve_idempotency_key(
     The caller's (argument or header; both must agree), else a fresh one when the connector
     takes keys for ``method``, else None.
     """
+    if given is None and not headers and method not in _KEYED_METHODS:
+        return None
     in_headers = [name for name in headers if name.lower() == IDEMPOTENCY_HEADER.lower()]
     found = {headers[name] for name in in_headers}
     if given is not None:

@@ -77,7 +77,7 @@ def machine_info(repo: Path) -> dict[str, str]:
     """The facts a reader needs to weigh the numbers, as label -> value."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(repo),
         "cpu": _cpu_model(),
         "cores": f"{os.cpu_count()} ({usable} usable)",

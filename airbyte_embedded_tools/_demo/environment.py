@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from airbyte_embedded_tools import _config as config
 from airbyte_embedded_tools._client import AirbyteEmbeddedClient
@@ -65,7 +65,7 @@ def open_target() -> Iterator[Target]:
             is_sandbox=False,
             stripe_source_id=os.environ[ENV_STRIPE_SOURCE_ID],
             file_source_id=os.environ[ENV_FILE_SOURCE_ID],
-            today=datetime.now(timezone.utc).date(),
+            today=datetime.now(UTC).date(),
         )
         return
     from airbyte_embedded_tools.sandbox import Sandbox

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -242,7 +242,7 @@ def _today(conv: Conversation) -> date:
     match = _TODAY_RE.search(conv.context + "\n" + conv.question)
     if match:
         return date.fromisoformat(match.group(1))
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _threshold_cents(question: str) -> int:
@@ -278,8 +278,8 @@ def _debtors_answer(conv: Conversation) -> str:
         if oldest is None:
             overdue = "no due date"
         else:
-            due_day = datetime.fromtimestamp(oldest, timezone.utc).date()
-            start_of_today = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
+            due_day = datetime.fromtimestamp(oldest, UTC).date()
+            start_of_today = datetime(today.year, today.month, today.day, tzinfo=UTC)
             days = (int(start_of_today.timestamp()) - oldest) // DAY
             overdue = f"{days} days overdue (due {due_day})" if days > 0 else f"due {due_day}"
         ids = ", ".join(inv["id"] for inv in invs)

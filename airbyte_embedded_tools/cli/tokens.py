@@ -7,7 +7,7 @@ stdout so that ``$(airbyte-embedded token --show-token)`` captures nothing else.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .exit_codes import ExitCode
 from .output import Output
@@ -25,7 +25,7 @@ async def run_token(args: argparse.Namespace, out: Output) -> int:
         out.text(token.value.get_secret_value())
         return ExitCode.OK
     expires_in = max(token.expires_in(), 0.0)
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=expires_in)
+    expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
     info = {
         "kind": token.kind,
         "base_url": base_url,

@@ -21,7 +21,7 @@ import mimetypes
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 CONTENT_HASH_MAX = 4 * 1024 * 1024
@@ -127,7 +127,7 @@ class FileStore:
         return FileInfo(
             path=key,
             size=stat.st_size,
-            last_modified=datetime.fromtimestamp(int(stat.st_mtime), tz=timezone.utc),
+            last_modified=datetime.fromtimestamp(int(stat.st_mtime), tz=UTC),
             content_type=content_type_for(key),
             etag=self._etag(file, stat),
             file=file,

@@ -11,12 +11,12 @@ import os
 import random
 import struct
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 LARGE_FILE = "data/large.bin"
 DEFAULT_LARGE_FILE_SIZE = 64 * 1024 * 1024
-FIXED_MTIME = datetime(2025, 6, 30, 12, 0, tzinfo=timezone.utc).timestamp()
+FIXED_MTIME = datetime(2025, 6, 30, 12, 0, tzinfo=UTC).timestamp()
 TICKET_COUNT = 12
 
 MSA = """# Master Services Agreement — Acme Corp
@@ -190,7 +190,7 @@ def _pdf() -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF()
-    pdf.set_creation_date(datetime(2025, 3, 19, 9, 0, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2025, 3, 19, 9, 0, tzinfo=UTC))
     pdf.set_title("Globex order form")
     pdf.set_author("Acme Analytics, Inc.")
     for title, body in ORDER_FORM_PAGES:

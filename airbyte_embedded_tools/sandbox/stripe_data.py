@@ -10,16 +10,16 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 Obj = dict[str, Any]
 
 DAY = 86_400
-BASE_TS = int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp())
+BASE_TS = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
 SANDBOX_TODAY = date(2025, 7, 1)
 """The data's "today": every invoice was created before it; overdue days count from it."""
-DATA_AS_OF = int(datetime.combine(SANDBOX_TODAY, time(), tzinfo=timezone.utc).timestamp())
+DATA_AS_OF = int(datetime.combine(SANDBOX_TODAY, time(), tzinfo=UTC).timestamp())
 """``SANDBOX_TODAY`` at midnight UTC, as a Unix timestamp (Stripe's ``created`` unit)."""
 
 CUSTOMER_COUNT = 60

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -75,7 +75,7 @@ def test_invalid_options_are_refused() -> None:
 
 
 def test_file_state_compares_etags_first() -> None:
-    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 1, 1, tzinfo=UTC)
     base = FileState.of(_entry("a", etag="e1", size=3, last_modified=when))
     assert base.last_modified == "2025-01-01T00:00:00+00:00"
     assert not base.differs(FileState(etag="e1", last_modified="later", size=3))
