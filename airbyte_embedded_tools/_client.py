@@ -11,6 +11,7 @@ once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -716,7 +717,6 @@ class AirbyteEmbeddedClient:
             state = core.retry.start(expires_at=self._expires_at(options.total_timeout))
         answers = options.answers
         resend_safe = options.resend_safe
-        url = core.base_url + path
         replayed = False
         timeout = core.timeout if options.timeout is None else as_timeout(options.timeout)
         limit = core.max_bytes if options.max_bytes is None else _check_max_bytes(options.max_bytes)
@@ -729,7 +729,7 @@ class AirbyteEmbeddedClient:
                 async with asyncio.timeout(state.remaining()):
                     if options.authenticated:
                         token = await self._token(state)
-                    built = self._build(method, url, options, token, timeout, where)
+                    built = self._build(method, path, options, token, timeout, where)
                     if isinstance(built, InvalidRequestError):
                         response = built
                     else:
@@ -805,7 +805,7 @@ class AirbyteEmbeddedClient:
     def _build(
         self,
         method: str,
-        url: str,
+        path: str,
         options: RequestOptions,
         token: AccessToken | None,
         timeout: httpx.Timeout,
@@ -815,7 +815,7 @@ class AirbyteEmbeddedClient:
         try:
             return self._core.http.build_request(
                 method,
-                url,
+                _api_url(self._core.base_url, path),
                 params=options.params,
                 json=options.json,
                 headers=self._headers(token, options.headers, raw=options.raw),
@@ -955,6 +955,17 @@ def _transport_error(exc: httpx.TransportError, method: str, path: str) -> APICo
         f"Could not reach the Airbyte API ({method} {path}): {type(exc).__name__}"
         f"{': ' + detail if detail else ''}"
     )
+
+
+def _api_url(base_url: str, path: str) -> httpx.URL | str:
+    """The URL of a call to Airbyte's API, parsed once per path (a loop calls the same ones);
+    a long one (a deep file key) is left for httpx to parse, so the cache stays small."""
+    return _parsed_url(base_url, path) if len(path) <= 1024 else base_url + path
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_url(base_url: str, path: str) -> httpx.URL:
+    return httpx.URL(base_url + path)
 
 
 def _url_for_log(url: str) -> str:

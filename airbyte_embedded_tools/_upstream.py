@@ -8,6 +8,7 @@ the client's own caller may pass. Paths (``/v1/customers``) resolve on the conne
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -239,6 +240,40 @@ def upstream_url(
     """
     if not isinstance(url, str):
         raise refuse("url must be a string")
+    if len(url) > MAX_UPSTREAM_URL_LENGTH:  # refused before parsing (or caching) it
+        raise refuse(
+            f"the url is too long ({len(url)} characters, at most {MAX_UPSTREAM_URL_LENGTH})"
+        )
+    hosts = allowed_hosts if isinstance(allowed_hosts, frozenset) else frozenset(allowed_hosts)
+    check = _checked_url if len(url) <= _CACHED_URL_LENGTH else _checked_url.__wrapped__
+    parsed, origin, path, query = check(url, hosts, connector)
+    if params:
+        try:
+            given = dict(params) if isinstance(params, Mapping) else list(params)
+            query = str(parsed.params.merge(given))
+        except TypeError as exc:
+            raise refuse(f"invalid params ({clip(str(exc), 120)})") from None
+    target = origin + path + (f"?{query}" if query else "")
+    if len(target) > MAX_UPSTREAM_URL_LENGTH:
+        raise refuse(
+            f"the url with its params is too long ({len(target)} "
+            f"characters, at most {MAX_UPSTREAM_URL_LENGTH})"
+        )
+    return target
+
+
+_CACHED_URL_LENGTH = 2048
+"""URLs up to this long are cached by ``_checked_url`` (256 of them: at most about a megabyte)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_url(
+    url: str, allowed_hosts: frozenset[str], connector: str
+) -> tuple[httpx.URL, str, str, str]:
+    """``url`` checked and parsed once: (parsed, ``https://host``, path, query).
+
+    Cached: a loop calling the same endpoint parses it once (a refused URL is not cached).
+    """
     if any(c in url for c in "\r\n\x00\t"):
         raise refuse("the url contains a control character")
     if "\\" in url:
@@ -276,19 +311,6 @@ def upstream_url(
     # Rebuilt from the parsed parts (one parse, no fragment), so the URL sent is the one
     # checked: httpx normalised it (IDNA host, percent-encoding, dot segments, default port).
     path, _, query = parsed.raw_path.decode("ascii").partition("?")
-    path = "/" + path.lstrip("/")
-    if params:
-        try:
-            given = dict(params) if isinstance(params, Mapping) else list(params)
-            query = str(parsed.params.merge(given))
-        except TypeError as exc:
-            raise refuse(f"invalid params ({clip(str(exc), 120)})") from None
     host = parsed.raw_host.decode("ascii")
     host = f"[{host}]" if ":" in host else host
-    target = f"https://{host}{path}" + (f"?{query}" if query else "")
-    if len(target) > MAX_UPSTREAM_URL_LENGTH:
-        raise refuse(
-            f"the url with its params is too long ({len(target)} "
-            f"characters, at most {MAX_UPSTREAM_URL_LENGTH})"
-        )
-    return target
+    return parsed, f"https://{host}", "/" + path.lstrip("/"), query
