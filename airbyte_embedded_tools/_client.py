@@ -86,6 +86,7 @@ class _Shared:
         "affinity",
         "allowed_hosts",
         "base_url",
+        "headers",
         "http",
         "max_bytes",
         "organization_id",
@@ -120,9 +121,26 @@ class _Shared:
         self.owns_http = http is None
         self.http = http or self.new_pool()
         self.affinity = LoopAffinity()
+        # Sent with every request unless the pool sends them already (ours does: fewer headers
+        # merged per request); a caller's http_client gets them per request.
+        self.headers = {
+            k: v for k, v in self._own_headers().items() if self.http.headers.get(k) != v
+        }
+
+    def _own_headers(self) -> dict[str, str]:
+        """The headers of every call: who we are, what we accept (``_inflate`` undoes it)."""
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+        if self.organization_id:
+            headers["X-Organization-Id"] = self.organization_id
+        return headers
 
     def new_pool(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
+            headers=self._own_headers(),
             timeout=self.timeout,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             follow_redirects=False,
@@ -883,15 +901,11 @@ class AirbyteEmbeddedClient:
     def _headers(
         self, token: AccessToken | None, extra: Mapping[str, str] | None, *, raw: bool
     ) -> dict[str, str]:
-        """Our headers, then ``extra``, then the bearer token; ``raw`` asks for the bytes as
-        stored (no compression), else for what ``_inflate`` undoes."""
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-            "Accept-Encoding": "identity" if raw else ACCEPT_ENCODING,
-        }
-        if self._core.organization_id:
-            headers["X-Organization-Id"] = self._core.organization_id
+        """Our headers the pool does not send already, then ``extra``, then the bearer token;
+        ``raw`` asks for the bytes as stored (no compression)."""
+        headers = dict(self._core.headers)
+        if raw:
+            headers["Accept-Encoding"] = "identity"
         if extra:
             headers.update(extra)
         if token is not None:
