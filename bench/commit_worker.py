@@ -133,10 +133,52 @@ async def measure(conn: dict[str, str], calls: int, batches: int) -> dict[str, A
     return {"package": airbyte_embedded_tools.__file__, "medians": medians}
 
 
+async def repeat(conn: dict[str, str], kind: str, calls: int) -> dict[str, Any]:
+    """``calls`` calls of one measure after 20 warm-up calls, untimed (for instruction counts).
+
+    ``cold``: a fresh client per 50 calls made 50 at a time (``calls`` rounded up to 50s).
+    """
+    from airbyte_embedded_tools import AirbyteEmbeddedClient
+
+    def new_client() -> Any:
+        return AirbyteEmbeddedClient(
+            client_id=conn["client_id"],
+            client_secret=conn["client_secret"],
+            base_url=conn["base_url"],
+        )
+
+    source, files = conn["stripe_source_id"], conn["file_source_id"]
+    if kind == "cold":
+        for _ in range(-(-calls // 50)):
+            async with new_client() as cold:
+
+                async def call() -> None:
+                    resp = await cold.proxy_request(source, "GET", INVOICES, params=PARAMS)
+                    resp.raise_for_status()
+
+                await _fan_out(call, 50, 50)
+    else:
+        async with new_client() as api:
+            for _ in range(20 + calls):
+                if kind == "list":
+                    await api.list_files(files, "contracts/")
+                else:
+                    resp = await api.proxy_request(source, "GET", INVOICES, params=PARAMS)
+                    resp.raise_for_status()
+    import airbyte_embedded_tools
+
+    return {"package": airbyte_embedded_tools.__file__}
+
+
 def main() -> None:
-    """Read ``{"conn", "calls", "batches"}`` from argv[1]; print the medians as JSON."""
+    """Read ``{"conn", "calls", "batches"}`` (timings) or ``{"conn", "repeat": {"kind",
+    "calls"}}`` (calls only) from argv[1]; print the result as JSON."""
     job = json.loads(sys.argv[1])
-    print(json.dumps(asyncio.run(measure(job["conn"], job["calls"], job["batches"]))))
+    if "repeat" in job:
+        result = asyncio.run(repeat(job["conn"], job["repeat"]["kind"], job["repeat"]["calls"]))
+    else:
+        result = asyncio.run(measure(job["conn"], job["calls"], job["batches"]))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

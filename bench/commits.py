@@ -4,6 +4,10 @@ Each commit is checked out in a temporary git worktree; one sandbox (this checko
 both; each round runs every commit once (the order rotated), in a fresh worker process per commit
 (``bench/commit_worker.py``) timing the client against raw httpx. Prints per-call client CPU
 and latency medians over the rounds, each commit's ratio to raw httpx, and each OTHER / BASE.
+
+``--instructions`` counts instead the client's instructions per call under valgrind (user-space
+instructions, unmoved by the machine's load: the steady measure for a few percent); each count is
+the difference of two runs of one worker, so start-up and warm-up cancel out.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,6 +66,52 @@ def _round(checkout: Path, conn: Conn, calls: int, batches: int) -> dict[str, An
     return medians
 
 
+COUNT_CALLS = (50, 250)
+"""The two runs of an instruction count (calls); their difference is what is counted."""
+
+
+def _instructions(checkout: Path, conn: Conn, kind: str) -> float:
+    """User-space instructions per call of one measure of one commit, under valgrind."""
+    collected = []
+    for calls in COUNT_CALLS:
+        job = json.dumps({"conn": asdict(conn), "repeat": {"kind": kind, "calls": calls}})
+        with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
+            proc = subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    f"--callgrind-out-file={tmp}/out",
+                    sys.executable,
+                    str(WORKER),
+                    job,
+                ],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(checkout)},
+                cwd=checkout,
+                timeout=1800,
+                check=False,
+            )
+        found = re.search(r"Collected : (\d+)", proc.stderr)
+        if proc.returncode != 0 or found is None:
+            raise RuntimeError(f"valgrind worker for {checkout} failed:\n{proc.stderr[-4000:]}")
+        result = json.loads(proc.stdout.splitlines()[-1])
+        if not Path(result["package"]).resolve().is_relative_to(checkout.resolve()):
+            raise RuntimeError(f"the worker imported {result['package']}, not {checkout}'s")
+        collected.append(int(found.group(1)))
+    return (collected[1] - collected[0]) / (COUNT_CALLS[1] - COUNT_CALLS[0])
+
+
+def _count_table(labels: list[str], counts: dict[tuple[str, str], float]) -> str:
+    """Instructions per call per measure and commit, and each one's ratio to the first."""
+    lines = ["| measure | commit | instructions / call | ratio to base |", "|---|---|---|---|"]
+    for kind, title in MEASURES:
+        for label in labels:
+            ratio = counts[label, kind] / counts[labels[0], kind]
+            lines.append(f"| {title} | {label} | {counts[label, kind]:,.0f} | {ratio:.3f} |")
+    return "\n".join(lines)
+
+
 def _table(labels: list[str], rounds: dict[str, list[dict[str, float]]]) -> str:
     """Medians over rounds, per measure: each commit's CPU and wall per call, ratios to raw."""
 
@@ -94,7 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=6, help="worker processes per commit")
     parser.add_argument("--calls", type=int, default=200, help="calls per timed batch")
     parser.add_argument("--batches", type=int, default=8, help="timed batches per worker")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under valgrind instead"
+    )
     args = parser.parse_args(argv)
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind on the PATH")
     shas = [_git("rev-parse", "--short", ref) for ref in (args.base, *args.others)]
     rounds: dict[str, list[dict[str, float]]] = {sha: [] for sha in shas}
     with tempfile.TemporaryDirectory(prefix="bench-commits-") as tmp:
@@ -104,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
                 _git("worktree", "add", "--detach", str(path), sha)
             with sandbox() as sb:
                 conn = Conn.of(sb)
+                if args.instructions:
+                    counts = {
+                        (sha, kind): _instructions(checkouts[sha], conn, kind)
+                        for kind, _ in MEASURES
+                        for sha in shas
+                    }
+                    print(_count_table(shas, counts))
+                    print(f"\nvalgrind callgrind; load average at the end {load_average()}")
+                    return 0
                 for n in range(args.rounds):
                     shift = n % len(shas)
                     order = shas[shift:] + shas[:shift]
