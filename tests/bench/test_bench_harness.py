@@ -76,3 +76,33 @@ def test_peak_growth_sees_a_transient_allocation() -> None:
     block[::4096] = b"x" * len(block[::4096])
     del block
     assert 40 <= growth.mib() < 200
+
+
+async def test_the_commit_worker_repeats_each_measure_against_a_sandbox() -> None:
+    from dataclasses import asdict
+
+    from airbyte_embedded_tools.sandbox import Sandbox
+    from bench import commit_worker
+    from bench.context import Conn
+
+    with Sandbox() as sb:
+        conn = asdict(Conn.of(sb))
+        for kind in ("proxy", "list", "cold"):
+            result = await commit_worker.repeat(conn, kind, 2)
+            assert result["package"].endswith("airbyte_embedded_tools/__init__.py")
+        calls = [record.endpoint for record in sb.access_log]
+    assert calls.count("proxy") == 22 + 50  # 2 after 20 warm-up calls; one cold client of 50
+    assert calls.count("files.list") == 22
+
+
+def test_the_instruction_table_gives_each_commit_its_ratio_to_the_first() -> None:
+    from bench.commits import _count_table
+
+    counts = {
+        (sha, kind): value
+        for sha, scale in (("aaa", 1.0), ("bbb", 0.95))
+        for kind, value in (("proxy", 3.6e6 * scale), ("list", 3.0e6 * scale), ("cold", 1.2e7))
+    }
+    table = _count_table(["aaa", "bbb"], counts)
+    assert "| warm proxied call | bbb | 3,420,000 | 0.950 |" in table
+    assert "| cold client, calls 50 at a time | bbb | 12,000,000 | 1.000 |" in table
