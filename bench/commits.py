@@ -6,8 +6,9 @@ both; each round runs every commit once (the order rotated), in a fresh worker p
 and latency medians over the rounds, each commit's ratio to raw httpx, and each OTHER / BASE.
 
 ``--instructions`` counts instead the client's instructions per call under valgrind (user-space
-instructions, unmoved by the machine's load: the steady measure for a few percent); each count is
-the difference of two runs of one worker, so start-up and warm-up cancel out.
+instructions: within about 1% run to run on a quiet machine, where CPU time varies by 20%; a
+loaded one moves them a little too, as a slower server means more event-loop turns). Each count
+is the difference of two runs of one worker, so start-up and warm-up cancel out.
 """
 
 from __future__ import annotations
