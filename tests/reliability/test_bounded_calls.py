@@ -269,3 +269,33 @@ async def test_a_file_stored_gzipped_is_read_and_streamed_as_stored() -> None:
         streamed = b"".join([piece async for piece in client.stream_file("src", "data.csv.gz")])
     assert whole.content == stored  # the bytes as stored, as S3 serves a gzip-encoded object
     assert streamed == stored
+
+
+async def test_our_pool_sends_who_we_are_and_what_we_accept() -> None:
+    heads: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        heads.append((await reader.readuntil(b"\r\n\r\n")).lower())
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        async with AirbyteEmbeddedClient(token="t0ken", base_url=url) as client:
+            await client.proxy_request("src", "GET", CUSTOMERS)
+            await client.read_file("src", "a.json")
+    finally:
+        server.close()
+    proxy, file = heads
+    for head in heads:
+        assert b"\r\nuser-agent: airbyte-embedded-tools/" in head
+        assert b"\r\nauthorization: bearer t0ken\r\n" in head
+        assert head.count(b"\r\naccept:") == head.count(b"\r\naccept-encoding:") == 1
+    assert b"\r\naccept-encoding: gzip, deflate\r\n" in proxy
+    assert b"\r\naccept: application/json\r\n" in proxy
+    assert b"\r\naccept-encoding: identity\r\n" in file
+    assert b"\r\naccept: */*\r\n" in file
