@@ -162,8 +162,9 @@ async def _agent(run: _Run) -> None:
 
 def _next_steps(target: Target) -> None:
     print("\nNext steps")
-    _say("- The cookbooks, runnable as they are: cookbooks/agent_tools_langchain.ipynb,")
-    _say("  agent_tools_llama_index.ipynb, rag_ingestion.ipynb and mcp.ipynb.")
+    _say("- The cookbooks, runnable as they are (cookbooks/README.md): agents with LangChain")
+    _say("  and LlamaIndex, one agent for many customers, writes with approval, RAG ingestion,")
+    _say("  MCP, and ingestion on Ray Data.")
     _say("- Point everything at your Airbyte workspace: export AIRBYTE_CLIENT_ID,")
     _say(f"  AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, {ENV_STRIPE_SOURCE_ID} and")
     _say(f"  {ENV_FILE_SOURCE_ID}, then run `airbyte-embedded demo` again.")
