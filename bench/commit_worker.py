@@ -40,24 +40,24 @@ async def _fan_out(call: Callable[[], Awaitable[object]], total: int, lanes: int
     await asyncio.gather(*(lane() for _ in range(lanes)))
 
 
-async def measure(conn: dict[str, str], calls: int, batches: int) -> dict[str, Any]:
-    """Warm proxied call, warm file listing and a cold fan-out, ours and raw interleaved."""
+def _client(conn: dict[str, str]) -> Any:
+    """A fresh client of the commit under test (imported late: the checkout is on the path)."""
     from airbyte_embedded_tools import AirbyteEmbeddedClient
 
-    def new_client() -> Any:
-        return AirbyteEmbeddedClient(
-            client_id=conn["client_id"],
-            client_secret=conn["client_secret"],
-            base_url=conn["base_url"],
-        )
+    return AirbyteEmbeddedClient(
+        client_id=conn["client_id"], client_secret=conn["client_secret"], base_url=conn["base_url"]
+    )
 
+
+async def measure(conn: dict[str, str], calls: int, batches: int) -> dict[str, Any]:
+    """Warm proxied call, warm file listing and a cold fan-out, ours and raw interleaved."""
     source, files = conn["stripe_source_id"], conn["file_source_id"]
     samples: dict[str, list[float]] = {}
 
     def record(name: str, value: float) -> None:
         samples.setdefault(name, []).append(value)
 
-    async with new_client() as api, httpx.AsyncClient() as http:
+    async with _client(conn) as api, httpx.AsyncClient() as http:
         token_resp = await http.post(
             conn["base_url"] + TOKEN_PATH,
             json={"client_id": conn["client_id"], "client_secret": conn["client_secret"]},
@@ -98,7 +98,7 @@ async def measure(conn: dict[str, str], calls: int, batches: int) -> dict[str, A
     for batch in range(max(1, batches // 4)):
 
         async def cold_ours() -> None:
-            async with new_client() as cold:
+            async with _client(conn) as cold:
 
                 async def call() -> None:
                     resp = await cold.proxy_request(source, "GET", INVOICES, params=PARAMS)
@@ -138,19 +138,10 @@ async def repeat(conn: dict[str, str], kind: str, calls: int) -> dict[str, Any]:
 
     ``cold``: a fresh client per 50 calls made 50 at a time (``calls`` rounded up to 50s).
     """
-    from airbyte_embedded_tools import AirbyteEmbeddedClient
-
-    def new_client() -> Any:
-        return AirbyteEmbeddedClient(
-            client_id=conn["client_id"],
-            client_secret=conn["client_secret"],
-            base_url=conn["base_url"],
-        )
-
     source, files = conn["stripe_source_id"], conn["file_source_id"]
     if kind == "cold":
         for _ in range(-(-calls // 50)):
-            async with new_client() as cold:
+            async with _client(conn) as cold:
 
                 async def call() -> None:
                     resp = await cold.proxy_request(source, "GET", INVOICES, params=PARAMS)
@@ -158,7 +149,7 @@ async def repeat(conn: dict[str, str], kind: str, calls: int) -> dict[str, Any]:
 
                 await _fan_out(call, 50, 50)
     else:
-        async with new_client() as api:
+        async with _client(conn) as api:
             for _ in range(20 + calls):
                 if kind == "list":
                     await api.list_files(files, "contracts/")

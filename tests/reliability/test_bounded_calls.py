@@ -108,20 +108,27 @@ async def test_the_token_exchange_counts_against_the_callers_deadline() -> None:
     assert took < 5.0, took
 
 
-async def test_a_200_mb_answer_stops_at_the_cap_with_memory_bounded_by_it() -> None:
-    cap = 4 * 1024 * 1024
+async def too_large_with_peak(handler: Handler, cap: int, match: str) -> int:
+    """A proxied call to ``handler`` capped at ``cap``: it raises ``ResponseTooLargeError``
+    (matching ``match``, naming the cap); returns the peak traced memory during the call."""
     async with (
-        raw_server(huge_chunked) as url,
+        raw_server(handler) as url,
         AirbyteEmbeddedClient(token="t0ken", base_url=url) as client,
     ):
         tracemalloc.start()
         try:
-            with pytest.raises(ResponseTooLargeError, match="smaller limit") as caught:
+            with pytest.raises(ResponseTooLargeError, match=match) as caught:
                 await client.proxy_request("src", "GET", CUSTOMERS, max_response_bytes=cap)
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
     assert caught.value.limit == cap
+    return peak
+
+
+async def test_a_200_mb_answer_stops_at_the_cap_with_memory_bounded_by_it() -> None:
+    cap = 4 * 1024 * 1024
+    peak = await too_large_with_peak(huge_chunked, cap, "smaller limit")
     assert peak < 3 * cap, peak  # the cap and the pieces joined, not 200 MB
 
 
@@ -193,18 +200,7 @@ async def test_a_gzip_bomb_stops_at_the_cap_with_memory_bounded_by_it() -> None:
     cap = 1024 * 1024
     bomb = gzip.compress(bytes(64 * 1024 * 1024))  # 64 MiB of zeros in about 64 KB
     assert len(bomb) < cap  # its Content-Length is honest and small: only inflating finds out
-    async with (
-        raw_server(answer_with(bomb, "gzip")) as url,
-        AirbyteEmbeddedClient(token="t0ken", base_url=url) as client,
-    ):
-        tracemalloc.start()
-        try:
-            with pytest.raises(ResponseTooLargeError, match="inflates past it") as caught:
-                await client.proxy_request("src", "GET", CUSTOMERS, max_response_bytes=cap)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-    assert caught.value.limit == cap
+    peak = await too_large_with_peak(answer_with(bomb, "gzip"), cap, "inflates past it")
     assert peak < 8 * cap, peak  # 148 MB before the fix: httpx inflated each read whole
 
 
