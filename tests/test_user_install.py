@@ -43,41 +43,34 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
+def _run(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``args`` run outside the checkout (so what runs is what was installed), no Airbyte env."""
+    return subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=_clean_env(),
+        cwd=cwd,
+    )
+
+
 @pytest.mark.timeout(900)
 def test_a_user_install_of_all_runs_the_demo_and_serves_mcp(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python, cli = venv / "bin" / "python", venv / "bin" / "airbyte-embedded"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", *PIP_QUIET, f"{REPO}[all]"],
-        capture_output=True,
-        text=True,
-        timeout=780,
-        check=False,
-        env=_clean_env(),
-        cwd=tmp_path,
-    )
+    install = _run([str(python), "-m", "pip", "install", *PIP_QUIET, f"{REPO}[all]"], tmp_path, 780)
     assert install.returncode == 0, install.stderr[-4000:]
 
-    demo = subprocess.run(
-        [str(cli), "demo"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_clean_env(),
-        cwd=tmp_path,  # not the checkout: what runs must be what was installed
-    )
+    demo = _run([str(cli), "demo"], tmp_path, 300)
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
     assert "Next steps" in demo.stdout
     assert "Done in" in demo.stdout
 
-    where = subprocess.run(
-        [str(python), "-c", "import airbyte_embedded_tools as a, mcp; print(a.__file__)"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=_clean_env(),
-        cwd=tmp_path,
+    where = _run(
+        [str(python), "-c", "import airbyte_embedded_tools as a; print(a.__file__)"], tmp_path, 60
     )
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout  # not the checkout
 
@@ -92,15 +85,7 @@ def test_a_user_install_of_all_runs_the_demo_and_serves_mcp(tmp_path: Path) -> N
             "AIRBYTE_FILE_SOURCE_ID": sb.file_source_id,
         }
         spec = json.dumps({"command": str(cli), "env": env})
-        served = subprocess.run(
-            [str(python), "-c", MCP_CLIENT, spec],
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-            env=_clean_env(),
-            cwd=tmp_path,
-        )
+        served = _run([str(python), "-c", MCP_CLIENT, spec], tmp_path, 240)
         contracts = sorted(
             p.name for p in (Path(sb.files_dir) / "contracts").iterdir() if p.is_file()
         )
