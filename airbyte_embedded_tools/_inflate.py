@@ -47,32 +47,23 @@ class Inflater:
 
     def feed(self, data: bytes, room: int) -> bytes:
         """The bytes ``data`` inflates to; ``TooLarge`` if more than ``room`` would come."""
-        try:
-            out = self._zlib.decompress(data, room + 1)
-        except zlib.error as exc:
-            if self._gzip or not self._first:
-                raise self._corrupt(exc) from None
-            # "deflate" is meant to be zlib-wrapped, yet some servers send it raw (as httpx allows).
-            self._zlib = zlib.decompressobj(_RAW_DEFLATE)
+        out = b""
+        while True:
             try:
-                out = self._zlib.decompress(data, room + 1)
-            except zlib.error as raw_exc:
-                raise self._corrupt(raw_exc) from None
-        self._first = False
-        if len(out) > room:
-            raise TooLarge
-        while self._gzip and self._zlib.eof and self._zlib.unused_data:
-            # Another gzip member follows (RFC 1952 allows several): inflate it too.
-            rest = self._zlib.unused_data
-            self._zlib = zlib.decompressobj(_GZIP)
-            try:
-                more = self._zlib.decompress(rest, room + 1 - len(out))
+                out += self._zlib.decompress(data, room + 1 - len(out))
             except zlib.error as exc:
-                raise self._corrupt(exc) from None
-            out += more
+                if self._gzip or not self._first:
+                    raise self._corrupt(exc) from None
+                # "deflate" means zlib-wrapped, yet some servers send it raw (httpx allows it).
+                self._zlib, self._first = zlib.decompressobj(_RAW_DEFLATE), False
+                continue
+            self._first = False
             if len(out) > room:
                 raise TooLarge
-        return out
+            if not (self._gzip and self._zlib.eof and self._zlib.unused_data):
+                return out
+            # Another gzip member follows (RFC 1952 allows several): inflate it too.
+            data, self._zlib = self._zlib.unused_data, zlib.decompressobj(_GZIP)
 
     def end(self) -> None:
         """Raise ``BodyError`` if the compressed data stopped before its end."""
